@@ -1,0 +1,43 @@
+# losslens: `make demo` runs the demo, `make test` runs every test (XCTest and pytest).
+# Each target sets up what it needs: Debian packages, the .venv virtualenv, the Swift and C build.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SWIFT ?= $(shell command -v swift || echo /opt/swift/usr/bin/swift)
+
+# Older OpenBLAS builds misbehave on this CPU without these; keep any value the machine sets.
+export OPENBLAS_CORETYPE ?= Haswell
+export OPENBLAS_L2_SIZE ?= 2097152
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+.PHONY: setup build demo test test-swift test-python bench clean
+
+$(VENV)/.deps: python/requirements-dev.txt
+	.ci/system-packages
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r python/requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.deps
+
+build: setup
+	$(PY) -m pip install -q --no-build-isolation --no-deps ./python
+
+demo: build
+	$(PY) examples/quickstart.py
+
+test-swift: setup
+	$(SWIFT) test
+
+test-python: build
+	$(PY) -m pytest -c python/pyproject.toml python/tests
+
+test: test-swift test-python
+
+bench: build
+	$(PY) bench/run.py
+
+clean:
+	rm -rf .build python/build python/*.egg-info python/losslens/*.so

@@ -1,0 +1,171 @@
+/*
+ * losslens._core — the CPython extension over the Swift core (see include/losslens.h).
+ *
+ * It takes NumPy arrays that the Python layer has already validated and made C-contiguous, passes
+ * their data pointers to Swift without copying, allocates every output with NumPy, releases the
+ * GIL while Swift runs and turns status codes into exceptions. Method groups live in core_*.c.
+ */
+#define LL_CORE_MAIN
+#include "_core.h"
+
+PyArrayObject *ll_real_array(PyObject *obj, const char *name, int min_ndim, int max_ndim, int allow_f32) {
+  if (!PyArray_Check(obj)) {
+    PyErr_Format(PyExc_TypeError, "%s must be a numpy.ndarray, got %s", name, Py_TYPE(obj)->tp_name);
+    return NULL;
+  }
+  PyArrayObject *arr = (PyArrayObject *)obj;
+  int typenum = PyArray_TYPE(arr);
+  if (typenum != NPY_FLOAT64 && !(allow_f32 && typenum == NPY_FLOAT32)) {
+    PyErr_Format(PyExc_TypeError, "%s must have dtype float64%s", name, allow_f32 ? " or float32" : "");
+    return NULL;
+  }
+  if (!PyArray_ISNBO(PyArray_DESCR(arr)->byteorder)) {
+    PyErr_Format(PyExc_TypeError, "%s must be in native byte order", name);
+    return NULL;
+  }
+  if (!PyArray_IS_C_CONTIGUOUS(arr) || !PyArray_ISALIGNED(arr)) {
+    PyErr_Format(PyExc_TypeError, "%s must be C-contiguous and aligned", name);
+    return NULL;
+  }
+  int ndim = PyArray_NDIM(arr);
+  if (ndim < min_ndim || ndim > max_ndim) {
+    PyErr_Format(PyExc_ValueError, "%s must have %d to %d dimensions, got %d", name, min_ndim, max_ndim, ndim);
+    return NULL;
+  }
+  return arr;
+}
+
+PyArrayObject *ll_typed_array(PyObject *obj, const char *name, int typenum, int min_ndim, int max_ndim) {
+  if (!PyArray_Check(obj)) {
+    PyErr_Format(PyExc_TypeError, "%s must be a numpy.ndarray, got %s", name, Py_TYPE(obj)->tp_name);
+    return NULL;
+  }
+  PyArrayObject *arr = (PyArrayObject *)obj;
+  if (PyArray_TYPE(arr) != typenum || !PyArray_ISNBO(PyArray_DESCR(arr)->byteorder)) {
+    PyArray_Descr *want = PyArray_DescrFromType(typenum);
+    PyErr_Format(PyExc_TypeError, "%s must have dtype %c (native byte order)", name, want ? want->type : '?');
+    Py_XDECREF(want);
+    return NULL;
+  }
+  if (!PyArray_IS_C_CONTIGUOUS(arr) || !PyArray_ISALIGNED(arr)) {
+    PyErr_Format(PyExc_TypeError, "%s must be C-contiguous and aligned", name);
+    return NULL;
+  }
+  int ndim = PyArray_NDIM(arr);
+  if (ndim < min_ndim || ndim > max_ndim) {
+    PyErr_Format(PyExc_ValueError, "%s must have %d to %d dimensions, got %d", name, min_ndim, max_ndim, ndim);
+    return NULL;
+  }
+  return arr;
+}
+
+PyArrayObject *ll_new_array(int ndim, const npy_intp *dims, int typenum) {
+  return (PyArrayObject *)PyArray_EMPTY(ndim, (npy_intp *)dims, typenum, 0);
+}
+
+PyObject *ll_raise_status(int status, const char *message) {
+  PyObject *type;
+  switch (status) {
+    case LL_EINVAL: type = PyExc_ValueError; break;
+    case LL_ETYPE: type = PyExc_TypeError; break;
+    case LL_ENOMEM: type = PyExc_MemoryError; break;
+    case LL_ECANCELLED: type = PyExc_KeyboardInterrupt; break;
+    default: type = PyExc_RuntimeError; break;
+  }
+  PyErr_SetString(type, message[0] ? message : "losslens: unknown error");
+  return NULL;
+}
+
+int ll_parse_threads(PyObject *obj, int32_t *out) {
+  if (obj == NULL || obj == Py_None) {
+    *out = 0;
+    return 0;
+  }
+  long value = PyLong_AsLong(obj);
+  if (value == -1 && PyErr_Occurred()) return -1;
+  if (value < -1024 || value > 1024) {
+    PyErr_SetString(PyExc_ValueError, "n_jobs must be an integer in [-1024, 1024]");
+    return -1;
+  }
+  *out = (int32_t)value;
+  return 0;
+}
+
+/* ---- Library-level functions ------------------------------------------------------------- */
+
+static PyObject *py_abi_version(PyObject *self, PyObject *unused) { return PyLong_FromLong(ll_abi_version()); }
+
+static PyObject *py_version(PyObject *self, PyObject *unused) {
+  char buf[64];
+  ll_version(buf, sizeof buf);
+  return PyUnicode_FromString(buf);
+}
+
+static PyObject *py_blas_config(PyObject *self, PyObject *unused) {
+  char buf[512];
+  ll_blas_config(buf, sizeof buf);
+  return PyUnicode_FromString(buf);
+}
+
+static PyObject *py_set_num_threads(PyObject *self, PyObject *arg) {
+  long n = PyLong_AsLong(arg);
+  if (n == -1 && PyErr_Occurred()) return NULL;
+  if (n < 0 || n > 1024) {
+    PyErr_SetString(PyExc_ValueError, "n_threads must be an integer in [0, 1024] (0: every CPU)");
+    return NULL;
+  }
+  ll_set_num_threads((int32_t)n);
+  Py_RETURN_NONE;
+}
+
+static PyObject *py_get_num_threads(PyObject *self, PyObject *unused) { return PyLong_FromLong(ll_get_num_threads()); }
+
+static PyObject *py_blas_num_threads(PyObject *self, PyObject *unused) { return PyLong_FromLong(ll_blas_num_threads()); }
+
+static PyObject *py_debug_address(PyObject *self, PyObject *arg) {
+  PyArrayObject *arr = ll_real_array(arg, "X", 0, NPY_MAXDIMS, 1);
+  if (arr == NULL) return NULL;
+  return PyLong_FromUnsignedLongLong(ll_debug_address(PyArray_DATA(arr)));
+}
+
+static PyObject *py_debug_spin(PyObject *self, PyObject *arg) {
+  double seconds = PyFloat_AsDouble(arg);
+  if (seconds == -1.0 && PyErr_Occurred()) return NULL;
+  char err[LL_ERR_LEN] = "";
+  int status;
+  LL_CALL_NOGIL(status, ll_debug_spin(seconds, err, sizeof err));
+  if (status != LL_OK) return ll_raise_status(status, err);
+  Py_RETURN_NONE;
+}
+
+static PyMethodDef core_methods[] = {
+    {"abi_version", py_abi_version, METH_NOARGS, "ABI version of the Swift library."},
+    {"version", py_version, METH_NOARGS, "Version of the Swift library."},
+    {"blas_config", py_blas_config, METH_NOARGS, "OpenBLAS configuration seen by the Swift library."},
+    {"set_num_threads", py_set_num_threads, METH_O, "Set the thread budget of the Swift core and OpenBLAS."},
+    {"get_num_threads", py_get_num_threads, METH_NOARGS, "Thread budget of the Swift core."},
+    {"blas_num_threads", py_blas_num_threads, METH_NOARGS, "Threads OpenBLAS uses."},
+    {"debug_address", py_debug_address, METH_O, "Address Swift receives for an array's data."},
+    {"debug_spin", py_debug_spin, METH_O, "Spin in Swift for the given CPU seconds (GIL released)."},
+    {"project_simplex", (PyCFunction)(void (*)(void))ll_py_project_simplex, METH_VARARGS | METH_KEYWORDS,
+     "project_simplex(X, axis, radius, n_threads) -> new array; X C-contiguous float64/float32, 2-D."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef core_module = {PyModuleDef_HEAD_INIT, "_core",
+                                         "Native core of losslens (Swift, via a C ABI).", -1, core_methods};
+
+PyMODINIT_FUNC PyInit__core(void) {
+  import_array();
+  if (ll_abi_version() != LL_ABI_VERSION) {
+    PyErr_Format(PyExc_ImportError, "losslens: Swift library ABI %d does not match the extension's %d",
+                 (int)ll_abi_version(), LL_ABI_VERSION);
+    return NULL;
+  }
+  PyObject *module = PyModule_Create(&core_module);
+  if (module == NULL) return NULL;
+  if (PyModule_AddIntConstant(module, "ABI_VERSION", LL_ABI_VERSION) < 0) {
+    Py_DECREF(module);
+    return NULL;
+  }
+  return module;
+}

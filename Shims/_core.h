@@ -1,0 +1,55 @@
+/*
+ * Helpers shared by the method files of the `losslens._core` extension: argument checking that
+ * never copies, the GIL-free call pattern and the status → exception mapping.
+ */
+#ifndef LOSSLENS_CORE_H
+#define LOSSLENS_CORE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#define NPY_NO_DEPRECATED_API NPY_2_0_API_VERSION
+#ifndef LL_CORE_MAIN
+#define NO_IMPORT_ARRAY
+#endif
+#define PY_ARRAY_UNIQUE_SYMBOL losslens_ARRAY_API
+#include <numpy/arrayobject.h>
+
+#include "losslens.h"
+
+/** Capacity of the error-message buffer handed to the library. */
+#define LL_ERR_LEN 512
+
+/**
+ * Runs `call` (an expression returning an ll_status) with the GIL released, storing the status in
+ * `status`. The library keeps no pointer past the call, so the arrays only need to outlive it.
+ */
+#define LL_CALL_NOGIL(status, call) \
+  do {                              \
+    Py_BEGIN_ALLOW_THREADS          \
+    (status) = (call);              \
+    Py_END_ALLOW_THREADS            \
+  } while (0)
+
+/**
+ * Checks that `obj` is an aligned, native, C-contiguous ndarray of float64 (or float32 when
+ * `allow_f32`) with `ndim` in [min_ndim, max_ndim]; raises TypeError/ValueError naming `name`.
+ * Returns a borrowed reference or NULL. Never copies: the Python layer converts once beforehand.
+ */
+PyArrayObject *ll_real_array(PyObject *obj, const char *name, int min_ndim, int max_ndim, int allow_f32);
+
+/** Like ll_real_array, and also requires the dtype `typenum` (NPY_FLOAT64/NPY_FLOAT32/NPY_INT64...). */
+PyArrayObject *ll_typed_array(PyObject *obj, const char *name, int typenum, int min_ndim, int max_ndim);
+
+/** New uninitialised C-contiguous array, or NULL with MemoryError set. */
+PyArrayObject *ll_new_array(int ndim, const npy_intp *dims, int typenum);
+
+/** Raises the Python exception for `status` with `message`; returns NULL. */
+PyObject *ll_raise_status(int status, const char *message);
+
+/** Resolves an `n_threads` argument: NULL/None → 0 (the library's budget). -1 on error. */
+int ll_parse_threads(PyObject *obj, int32_t *out);
+
+/* Method functions, one group per file. */
+PyObject *ll_py_project_simplex(PyObject *self, PyObject *args, PyObject *kwargs);
+
+#endif

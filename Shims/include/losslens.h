@@ -1,0 +1,75 @@
+/*
+ * losslens.h — the whole contract between the Swift core (liblosslens_swift.so) and its callers.
+ *
+ * Conventions
+ *  - Every function is prefixed `ll_`. Array arguments are C-contiguous, row-major, native-endian
+ *    buffers owned by the caller; sizes are int64_t. Outputs are allocated by the caller with the
+ *    documented shape and filled in place. The library keeps no pointer after a call returns.
+ *  - Functions that can fail return an `ll_status` and write a NUL-terminated message naming the
+ *    offending argument into `err` (capacity `err_len`, may be 0). They never abort the process.
+ *  - `n_threads`: 0 uses the library's budget (`ll_set_num_threads`), -1 every CPU, k > 0 k threads.
+ *  - Long computations poll a process-wide cancellation flag (`ll_request_cancel`) and then return
+ *    `LL_ECANCELLED`; the flag is cleared when the next computation starts.
+ */
+#ifndef LOSSLENS_H
+#define LOSSLENS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** ABI version of this header; `ll_abi_version()` must return the same number. */
+#define LL_ABI_VERSION 1
+
+/** Status codes. */
+typedef enum ll_status {
+  LL_OK = 0,          /**< success */
+  LL_EINVAL = 1,      /**< invalid value or shape (Python ValueError) */
+  LL_ETYPE = 2,       /**< unsupported type (Python TypeError) */
+  LL_ENOMEM = 3,      /**< allocation failed (Python MemoryError) */
+  LL_ECANCELLED = 4,  /**< stopped by ll_request_cancel (Python KeyboardInterrupt) */
+  LL_ENUMERIC = 5     /**< a numerical routine failed (Python RuntimeError) */
+} ll_status;
+
+/* ---- Library ------------------------------------------------------------------------------ */
+
+/** ABI version the library was built with. */
+int32_t ll_abi_version(void);
+/** Writes the library version ("major.minor.patch") into `buf`. */
+void ll_version(char *buf, int64_t len);
+/** Writes OpenBLAS's configuration string and core name into `buf`. */
+void ll_blas_config(char *buf, int64_t len);
+/** Sets the thread budget of the Swift core and of OpenBLAS (0: every CPU). */
+void ll_set_num_threads(int32_t n);
+/** The thread budget of the Swift core. */
+int32_t ll_get_num_threads(void);
+/** The number of threads OpenBLAS currently uses. */
+int32_t ll_blas_num_threads(void);
+/** Asks every running computation to stop at its next check. */
+void ll_request_cancel(void);
+/** Returns the address the library receives for `p` (used to test that arrays pass without copy). */
+uint64_t ll_debug_address(const void *p);
+/** Busy-waits for `seconds` of CPU time on the calling thread, polling cancellation (tests). */
+int32_t ll_debug_spin(double seconds, char *err, int64_t err_len);
+
+/* ---- Simplex projection ------------------------------------------------------------------- */
+
+/**
+ * Euclidean projection of every column (axis 0) or row (axis 1) of the rows×cols matrix `x` onto
+ * {v : v >= 0, sum(v) = radius} (Condat 2016). `out` has the shape of `x` and may equal it.
+ * Errors: empty x, axis not 0/1, radius <= 0 or not finite, non-finite entries in x.
+ */
+int32_t ll_project_simplex_f64(const double *x, int64_t rows, int64_t cols, int32_t axis,
+                               double radius, double *out, int32_t n_threads,
+                               char *err, int64_t err_len);
+/** float32 variant of ll_project_simplex_f64 (threshold computed in double). */
+int32_t ll_project_simplex_f32(const float *x, int64_t rows, int64_t cols, int32_t axis,
+                               double radius, float *out, int32_t n_threads,
+                               char *err, int64_t err_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LOSSLENS_H */

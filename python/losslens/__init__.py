@@ -1,0 +1,35 @@
+"""losslens: what a model learns, when, and from which data.
+
+Four methods on a Swift numerical core: LDD (learning-domain decomposition), POLCA (loss change
+allocation on a Hessian basis), HDBSCAN, and DIDS (domain impact-aware data sampling).
+"""
+import os as _os
+
+# Debian's OpenBLAS 0.3.21 misdetects recent x86 CPUs and falls back to slow generic kernels; it
+# reads OPENBLAS_CORETYPE once, when the native core first loads it. A value already set wins.
+if "OPENBLAS_CORETYPE" not in _os.environ:
+    try:
+        with open("/proc/cpuinfo") as _cpuinfo:
+            if " avx2" in _cpuinfo.read(1 << 16):
+                _os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+    except OSError:
+        pass
+
+from . import _core  # noqa: E402
+from ._config import get_num_threads, set_num_threads, show_config  # noqa: E402
+from ._simplex import project_simplex  # noqa: E402
+
+__version__ = "0.1.0"
+
+if _core.version() != __version__:  # the package and its Swift library ship together
+    raise ImportError(
+        f"losslens {__version__} found Swift library {_core.version()}; reinstall with `pip install ./python`"
+    )
+
+__all__ = [
+    "__version__",
+    "get_num_threads",
+    "project_simplex",
+    "set_num_threads",
+    "show_config",
+]

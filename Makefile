@@ -37,6 +37,7 @@ test-python: build
 test: test-swift test-python
 
 bench: build
+	$(PY) -m pip install -q -r python/requirements-bench.txt
 	$(PY) bench/run.py
 
 clean:

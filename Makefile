@@ -11,7 +11,7 @@ export OPENBLAS_CORETYPE ?= Haswell
 export OPENBLAS_L2_SIZE ?= 2097152
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: setup build demo test test-swift test-python bench clean
+.PHONY: setup build demo test test-swift test-python test-asan bench clean
 
 $(VENV)/.deps: python/requirements-dev.txt
 	.ci/system-packages
@@ -35,6 +35,11 @@ test-python: build
 	$(PY) -m pytest -c python/pyproject.toml python/tests
 
 test: test-swift test-python
+
+# Swift tests under AddressSanitizer, in their own build folder. XCTest itself leaks its test-case
+# objects, so LeakSanitizer is off here; python/tests/test_leaks.py checks the boundary for leaks.
+test-asan: setup
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan
 
 bench: build
 	$(PY) -m pip install -q -r python/requirements-bench.txt

@@ -8,6 +8,55 @@
 #define LL_CORE_MAIN
 #include "_core.h"
 
+#include <pthread.h>
+#include <string.h>
+#include <signal.h>
+
+/* ---- Ctrl-C while Swift runs ----------------------------------------------------------------
+ * Python runs its SIGINT handler only when the interpreter regains control, which a long Swift
+ * computation never gives it. While any native call runs, our handler requests cancellation from
+ * the library (which polls the flag between iterations) and chains to the previous handler, so
+ * Python still sees the signal. Installed by the first concurrent call, restored by the last. */
+static pthread_mutex_t interrupt_lock = PTHREAD_MUTEX_INITIALIZER;
+static int interrupt_depth = 0;
+static int interrupt_installed = 0;
+static struct sigaction interrupt_previous;
+
+static void interrupt_handler(int signum) {
+  ll_request_cancel();
+  if (!(interrupt_previous.sa_flags & SA_SIGINFO) && interrupt_previous.sa_handler != SIG_IGN &&
+      interrupt_previous.sa_handler != SIG_DFL && interrupt_previous.sa_handler != NULL)
+    interrupt_previous.sa_handler(signum);
+}
+
+void ll_interrupts_begin(void) {
+  pthread_mutex_lock(&interrupt_lock);
+  if (interrupt_depth++ == 0) {
+    struct sigaction current;
+    interrupt_installed = 0;
+    /* Only replace a handler Python installed: never override SIG_IGN, SIG_DFL or a siginfo handler. */
+    if (sigaction(SIGINT, NULL, &current) == 0 && !(current.sa_flags & SA_SIGINFO) &&
+        current.sa_handler != SIG_IGN && current.sa_handler != SIG_DFL) {
+      struct sigaction ours;
+      memset(&ours, 0, sizeof ours);
+      ours.sa_handler = interrupt_handler;
+      sigemptyset(&ours.sa_mask);
+      interrupt_previous = current;
+      interrupt_installed = sigaction(SIGINT, &ours, NULL) == 0;
+    }
+  }
+  pthread_mutex_unlock(&interrupt_lock);
+}
+
+void ll_interrupts_end(void) {
+  pthread_mutex_lock(&interrupt_lock);
+  if (--interrupt_depth == 0 && interrupt_installed) {
+    sigaction(SIGINT, &interrupt_previous, NULL);
+    interrupt_installed = 0;
+  }
+  pthread_mutex_unlock(&interrupt_lock);
+}
+
 PyArrayObject *ll_real_array(PyObject *obj, const char *name, int min_ndim, int max_ndim, int allow_f32) {
   if (!PyArray_Check(obj)) {
     PyErr_Format(PyExc_TypeError, "%s must be a numpy.ndarray, got %s", name, Py_TYPE(obj)->tp_name);
@@ -64,6 +113,10 @@ PyArrayObject *ll_new_array(int ndim, const npy_intp *dims, int typenum) {
 }
 
 PyObject *ll_raise_status(int status, const char *message) {
+  if (status == LL_ECANCELLED) {
+    /* Let Python's SIGINT handler run (it raises KeyboardInterrupt unless the user replaced it). */
+    if (PyErr_CheckSignals() < 0) return NULL;
+  }
   PyObject *type;
   switch (status) {
     case LL_EINVAL: type = PyExc_ValueError; break;

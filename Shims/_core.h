@@ -22,13 +22,22 @@
 /**
  * Runs `call` (an expression returning an ll_status) with the GIL released, storing the status in
  * `status`. The library keeps no pointer past the call, so the arrays only need to outlive it.
+ * While it runs, Ctrl-C (SIGINT) asks the library to stop (`ll_request_cancel`) and is passed on
+ * to Python's own handler; the call then returns LL_ECANCELLED and ll_raise_status raises.
  */
 #define LL_CALL_NOGIL(status, call) \
   do {                              \
+    ll_interrupts_begin();          \
     Py_BEGIN_ALLOW_THREADS          \
     (status) = (call);              \
     Py_END_ALLOW_THREADS            \
+    ll_interrupts_end();            \
   } while (0)
+
+/** Routes SIGINT to ll_request_cancel while native code runs (nested and thread-safe). */
+void ll_interrupts_begin(void);
+/** Restores the SIGINT handler that was active before the outermost ll_interrupts_begin. */
+void ll_interrupts_end(void);
 
 /**
  * Checks that `obj` is an aligned, native, C-contiguous ndarray of float64 (or float32 when

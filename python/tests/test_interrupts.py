@@ -1,0 +1,42 @@
+"""Ctrl-C during a long native computation stops it promptly with KeyboardInterrupt."""
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from losslens import _core
+    print("ready", flush=True)
+    start = time.perf_counter()
+    try:
+        _core.debug_spin(30.0)
+    except KeyboardInterrupt:
+        print(f"interrupted after {time.perf_counter() - start:.3f}", flush=True)
+    _core.debug_spin(0.05)  # the library still works afterwards
+    print("recovered", flush=True)
+    try:
+        time.sleep(30)      # and Python's own Ctrl-C handling is back in place
+    except KeyboardInterrupt:
+        print("python handler restored", flush=True)
+    """
+)
+
+
+def test_ctrl_c_stops_native_loop_within_a_second():
+    with subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        sent = time.perf_counter()
+        child.send_signal(signal.SIGINT)
+        line = child.stdout.readline().strip()
+        latency = time.perf_counter() - sent
+        assert line.startswith("interrupted after"), line
+        assert latency < 1.0, latency
+        assert child.stdout.readline().strip() == "recovered"
+        time.sleep(0.2)
+        child.send_signal(signal.SIGINT)
+        assert child.stdout.readline().strip() == "python handler restored"
+        assert child.wait(timeout=10) == 0

@@ -202,6 +202,13 @@ static PyMethodDef core_methods[] = {
     {"debug_spin", py_debug_spin, METH_O, "Spin in Swift for the given CPU seconds (GIL released)."},
     {"project_simplex", (PyCFunction)(void (*)(void))ll_py_project_simplex, METH_VARARGS | METH_KEYWORDS,
      "project_simplex(X, axis, radius, n_threads) -> new array; X C-contiguous float64/float32, 2-D."},
+    {"kmeans_fit", (PyCFunction)(void (*)(void))ll_py_kmeans_fit, METH_VARARGS | METH_KEYWORDS,
+     "kmeans_fit(X, sample_weight, centers, algorithm, max_iter, tol, n_threads) -> (labels, inertia, n_iter);"
+     " centers (k, d) is overwritten with the result."},
+    {"kmeans_plusplus", (PyCFunction)(void (*)(void))ll_py_kmeans_plusplus, METH_VARARGS | METH_KEYWORDS,
+     "kmeans_plusplus(X, sample_weight, n_clusters, n_local_trials, seed, n_threads) -> (centers, indices)."},
+    {"kmeans_assign", (PyCFunction)(void (*)(void))ll_py_kmeans_assign, METH_VARARGS | METH_KEYWORDS,
+     "kmeans_assign(X, sample_weight, centers, n_threads) -> (labels, inertia)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef core_module = {PyModuleDef_HEAD_INIT, "_core",

@@ -60,5 +60,8 @@ int ll_parse_threads(PyObject *obj, int32_t *out);
 
 /* Method functions, one group per file. */
 PyObject *ll_py_project_simplex(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_kmeans_fit(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_kmeans_plusplus(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_kmeans_assign(PyObject *self, PyObject *args, PyObject *kwargs);
 
 #endif

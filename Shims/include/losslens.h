@@ -69,6 +69,42 @@ int32_t ll_project_simplex_f32(const float *x, int64_t rows, int64_t cols, int32
                                double radius, float *out, int32_t n_threads,
                                char *err, int64_t err_len);
 
+/* ---- KMeans ------------------------------------------------------------------------------- */
+
+/**
+ * k-means on the n×d row-major `x` with non-negative `weights` (n), from the k×d `centers`, which
+ * are overwritten with the result; `labels` (n) receive the final assignment. algorithm 0 = Lloyd,
+ * 1 = Elkan. Stops when the labels repeat or the summed squared centre shift is <= `tol` (absolute),
+ * after at most `max_iter` iterations; then writes the inertia and the iteration count.
+ * Errors: empty x, k < 1 or k > n, max_iter < 1, tol < 0, non-finite values, negative weights.
+ */
+int32_t ll_kmeans_fit_f64(const double *x, int64_t n, int64_t d, const double *weights, double *centers,
+                          int64_t k, int32_t algorithm, int64_t max_iter, double tol, int32_t *labels,
+                          double *inertia, int64_t *n_iter, int32_t n_threads, char *err, int64_t err_len);
+/** float32 variant of ll_kmeans_fit_f64 (inertia accumulated in double). */
+int32_t ll_kmeans_fit_f32(const float *x, int64_t n, int64_t d, const float *weights, float *centers,
+                          int64_t k, int32_t algorithm, int64_t max_iter, double tol, int32_t *labels,
+                          double *inertia, int64_t *n_iter, int32_t n_threads, char *err, int64_t err_len);
+/**
+ * Greedy k-means++ seeding with `n_local_trials` candidates per centre, from `seed`: writes k×d
+ * `centers` and their row `indices` (k). Errors: k < 1 or k > n, weights summing to zero.
+ */
+int32_t ll_kmeans_plusplus_f64(const double *x, int64_t n, int64_t d, const double *weights, int64_t k,
+                               int64_t n_local_trials, uint64_t seed, double *centers, int64_t *indices,
+                               int32_t n_threads, char *err, int64_t err_len);
+/** float32 variant of ll_kmeans_plusplus_f64. */
+int32_t ll_kmeans_plusplus_f32(const float *x, int64_t n, int64_t d, const float *weights, int64_t k,
+                               int64_t n_local_trials, uint64_t seed, float *centers, int64_t *indices,
+                               int32_t n_threads, char *err, int64_t err_len);
+/** Nearest of the k×d `centers` for every row (`labels`) and the weighted inertia. */
+int32_t ll_kmeans_assign_f64(const double *x, int64_t n, int64_t d, const double *weights,
+                             const double *centers, int64_t k, int32_t *labels, double *inertia,
+                             int32_t n_threads, char *err, int64_t err_len);
+/** float32 variant of ll_kmeans_assign_f64. */
+int32_t ll_kmeans_assign_f32(const float *x, int64_t n, int64_t d, const float *weights,
+                             const float *centers, int64_t k, int32_t *labels, double *inertia,
+                             int32_t n_threads, char *err, int64_t err_len);
+
 #ifdef __cplusplus
 }
 #endif

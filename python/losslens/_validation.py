@@ -79,3 +79,26 @@ def check_n_jobs(n_jobs):
     if n_jobs == 0:
         raise ValueError("n_jobs must be None, a positive int or a negative int, got 0")
     return n_jobs
+
+
+def check_sample_weight(sample_weight, X):
+    """Return ``sample_weight`` as a C-contiguous array of ``X``'s dtype, one non-negative finite
+    entry per row; ``None`` means all ones."""
+    from sklearn.utils.validation import _check_sample_weight
+
+    weights = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+    if not np.isfinite(weights).all():
+        raise ValueError("sample_weight contains NaN or infinity")
+    return np.ascontiguousarray(weights)
+
+
+def check_probabilities(p, name, *, size=None):
+    """Return ``p`` as a float64 probability vector: finite, strictly positive, summing to 1 (±1e-8)."""
+    p = as_real_array(p, name, ndim=(1,), allow_float32=False)
+    if size is not None and p.shape[0] != size:
+        raise ValueError(f"{name} must have {size} entries, got {p.shape[0]}")
+    if (p <= 0).any():
+        raise ValueError(f"{name} must be strictly positive, got min {p.min()!r}")
+    if abs(p.sum() - 1.0) > 1e-8:
+        raise ValueError(f"{name} must sum to 1, got {p.sum()!r}")
+    return p

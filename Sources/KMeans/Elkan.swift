@@ -1,0 +1,158 @@
+import LossLensCore
+
+/// Bounds Elkan's algorithm keeps between iterations (C. Elkan, "Using the triangle inequality to
+/// accelerate k-means", ICML 2003).
+struct ElkanBounds<T: LossLensReal> {
+  /// Upper bound on each row's distance to its centre.
+  let upper: UnsafeMutableBufferPointer<T>
+  /// `n × k` lower bounds on each row's distance to every centre.
+  let lower: UnsafeMutableBufferPointer<T>
+  /// `k × k` half distances between centres.
+  let half: UnsafeMutableBufferPointer<T>
+  /// Half the distance from each centre to its nearest other centre.
+  let nextHalf: UnsafeMutableBufferPointer<T>
+
+  init(n: Int, k: Int) {
+    upper = .allocate(capacity: n)
+    lower = .allocate(capacity: n * k)
+    half = .allocate(capacity: k * k)
+    nextHalf = .allocate(capacity: k)
+  }
+
+  func deallocate() {
+    upper.deallocate(); lower.deallocate(); half.deallocate(); nextHalf.deallocate()
+  }
+}
+
+extension KMeansProblem {
+  /// Euclidean distance between row `i` and the centre at `c`.
+  @inline(__always) func distance(row i: Int, to c: UnsafePointer<T>) -> T {
+    squaredDistance(row: i, to: c).squareRoot()
+  }
+
+  /// Half the pairwise centre distances and, per centre, the smallest to another centre.
+  ///
+  /// - Complexity: O(k²·d).
+  func centerHalfDistances(_ centers: UnsafePointer<T>, k: Int, bounds: ElkanBounds<T>) {
+    for a in 0..<k {
+      bounds.half[a * k + a] = 0
+      for b in (a + 1)..<max(a + 1, k) {
+        var s: T = 0
+        for c in 0..<d {
+          let delta = centers[a * d + c] - centers[b * d + c]
+          s += delta * delta
+        }
+        let h = s.squareRoot() / 2
+        bounds.half[a * k + b] = h
+        bounds.half[b * k + a] = h
+      }
+    }
+    for a in 0..<k {
+      var m = T.infinity
+      for b in 0..<k where b != a { m = min(m, bounds.half[a * k + b]) }
+      bounds.nextHalf[a] = k > 1 ? m : 0
+    }
+  }
+
+  /// Exact first labels and tight bounds, skipping centres the triangle inequality rules out.
+  ///
+  /// - Complexity: O(n·k·d) at worst.
+  func elkanInitialBounds(
+    _ centers: UnsafePointer<T>, k: Int, labels: UnsafeMutablePointer<Int32>, bounds: ElkanBounds<T>
+  ) {
+    parallelFor(n, grain: Self.chunkRows, threads: threads) { range in
+      for i in range {
+        let lower = bounds.lower.baseAddress! + i * k
+        lower.update(repeating: 0, count: k)
+        var best = 0
+        var bestDistance = distance(row: i, to: centers)
+        lower[0] = bestDistance
+        for j in 1..<max(1, k) where bestDistance > bounds.half[best * k + j] {
+          let dj = distance(row: i, to: centers + j * d)
+          lower[j] = dj
+          if dj < bestDistance {
+            bestDistance = dj
+            best = j
+          }
+        }
+        labels[i] = Int32(best)
+        bounds.upper[i] = bestDistance
+      }
+    }
+  }
+
+  /// One Elkan iteration from centres `old`; with `update`, new centres in `new`, displacements
+  /// in `shift`, and bounds moved by the displacements.
+  ///
+  /// - Complexity: O(n·k·d) at worst, usually far less.
+  func elkanStep(
+    old: UnsafePointer<T>, new: UnsafeMutablePointer<T>, k: Int, labels: UnsafeMutablePointer<Int32>,
+    shift: UnsafeMutablePointer<T>, bounds: ElkanBounds<T>, update: Bool
+  ) {
+    let blocks = parts
+    let sums = CenterSums<T>(parts: blocks.count, k: k, d: d)
+    let weightIn = UnsafeMutableBufferPointer<T>.allocate(capacity: k)
+    defer { sums.deallocate(); weightIn.deallocate() }
+    parallelFor(blocks.count, threads: threads) { range in
+      for p in range {
+        if update { sums.reset(part: p) }
+        for i in blocks[p] {
+          let lower = bounds.lower.baseAddress! + i * k
+          var label = Int(labels[i])
+          var upper = bounds.upper[i]
+          var tight = false
+          if !(bounds.nextHalf[label] >= upper) {
+            for j in 0..<k where j != label && upper > lower[j] && upper > bounds.half[label * k + j] {
+              if !tight {
+                upper = distance(row: i, to: old + label * d)
+                lower[label] = upper
+                tight = true
+              }
+              if upper > lower[j] && upper > bounds.half[label * k + j] {
+                let dj = distance(row: i, to: old + j * d)
+                lower[j] = dj
+                if dj < upper {
+                  label = j
+                  upper = dj
+                }
+              }
+            }
+            labels[i] = Int32(label)
+            bounds.upper[i] = upper
+          }
+          if update { sums.add(part: p, label: label, row: x + i * d, weight: weights[i]) }
+        }
+      }
+    }
+    guard update else { return }
+    sums.reduce(parts: blocks.count, into: new, weightIn: weightIn.baseAddress!)
+    finishCenters(old: old, new: new, weightIn: weightIn.baseAddress!, labels: labels, k: k, shift: shift)
+    parallelFor(n, grain: 4096, threads: threads) { range in
+      for i in range {
+        bounds.upper[i] += shift[Int(labels[i])]
+        let lower = bounds.lower.baseAddress! + i * k
+        for j in 0..<k { lower[j] = max(lower[j] - shift[j], 0) }
+      }
+    }
+  }
+
+  /// Elkan's algorithm from the centres in `centers` (overwritten with the result), with the same
+  /// stopping rules and final E-step as `lloyd`; the labels equal Lloyd's up to ties.
+  ///
+  /// - Complexity: O(iterations · n·k·d) at worst; O(n·k) memory for the lower bounds.
+  public func elkan(
+    centers: UnsafeMutablePointer<T>, k: Int, maxIterations: Int, tol: Double,
+    labels: UnsafeMutablePointer<Int32>
+  ) throws(LossLensError) -> KMeansRun {
+    try checkRun(k: k, maxIterations: maxIterations, tol: tol)
+    let bounds = ElkanBounds<T>(n: n, k: k)
+    defer { bounds.deallocate() }
+    centerHalfDistances(centers, k: k, bounds: bounds)
+    elkanInitialBounds(centers, k: k, labels: labels, bounds: bounds)
+    return try iterate(centers: centers, k: k, maxIterations: maxIterations, tol: tol, labels: labels) {
+      old, new, shift, update in
+      elkanStep(old: old, new: new, k: k, labels: labels, shift: shift, bounds: bounds, update: update)
+      if update { centerHalfDistances(new, k: k, bounds: bounds) }
+    }
+  }
+}

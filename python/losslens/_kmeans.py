@@ -1,0 +1,259 @@
+"""k-means clustering on the Swift core, with scikit-learn's interface and semantics."""
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _core
+from ._validation import check_n_jobs, check_sample_weight
+
+_ALGORITHMS = {"lloyd": 0, "elkan": 1}
+
+
+def _same_clustering(labels1, labels2, n_clusters):
+    """True when ``labels1`` maps to ``labels2`` cluster by cluster (scikit-learn's test)."""
+    pairs = labels1.astype(np.int64) * n_clusters + labels2
+    return np.unique(pairs).size == np.unique(labels1).size
+
+
+class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
+    """K-means clustering (Lloyd or Elkan) with scikit-learn's interface, on the Swift core.
+
+    Same parameters, attributes and results as :class:`sklearn.cluster.KMeans`: the data are
+    centred before fitting, ``tol`` is scaled by the mean feature variance, a run stops when the
+    labels repeat or the summed squared centre shift falls to the scaled ``tol``, a run that did
+    not converge strictly ends with an assignment step so that ``labels_`` match
+    ``cluster_centers_``, and the best of ``n_init`` runs by inertia is kept. Empty clusters take
+    the points farthest from their centres. Given the same initial centres, labels and inertia
+    equal scikit-learn's up to rounding; k-means++ draws from losslens' own generator, so seeded
+    runs differ from scikit-learn's but are reproducible.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+    init : {"k-means++", "random"} or array-like of shape (n_clusters, n_features), default="k-means++"
+        Greedy k-means++ with ``2 + log(n_clusters)`` candidates per centre, rows drawn with
+        probability ∝ ``sample_weight`` ("random"), or the given centres.
+    n_init : "auto" or int, default="auto"
+        Runs from different seeds; "auto" means 1 for "k-means++" and an array, 10 for "random".
+    max_iter : int, default=300
+    tol : float, default=1e-4
+        Relative tolerance on the summed squared centre shift (times the mean feature variance).
+    verbose : int, default=0
+        Print the inertia of each run.
+    random_state : int, RandomState instance or None, default=None
+    copy_x : bool, default=True
+        Kept for interface compatibility: the centred data are always a copy.
+    algorithm : {"lloyd", "elkan"}, default="lloyd"
+    n_jobs : int, default=None
+        Threads of the Swift core (None: the library's budget).
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+    labels_ : ndarray of shape (n_samples,), int32
+    inertia_ : float
+        Sum of weighted squared distances of the samples to their closest centre.
+    n_iter_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    References
+    ----------
+    S. Lloyd, "Least squares quantization in PCM", IEEE Trans. Inf. Theory 28 (1982).
+    C. Elkan, "Using the triangle inequality to accelerate k-means", ICML 2003.
+    D. Arthur and S. Vassilvitskii, "k-means++: the advantages of careful seeding", SODA 2007.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from losslens import KMeans
+    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]])
+    >>> km = KMeans(n_clusters=2, random_state=0).fit(X)
+    >>> sorted(km.cluster_centers_[:, 0].tolist())
+    [1.0, 10.0]
+    """
+
+    _parameter_constraints = {
+        "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
+        "init": [StrOptions({"k-means++", "random"}), "array-like"],
+        "n_init": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+        "copy_x": ["boolean"],
+        "algorithm": [StrOptions({"lloyd", "elkan"})],
+        "n_jobs": [None, Interval(numbers.Integral, None, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        init="k-means++",
+        n_init="auto",
+        max_iter=300,
+        tol=1e-4,
+        verbose=0,
+        random_state=None,
+        copy_x=True,
+        algorithm="lloyd",
+        n_jobs=None,
+    ):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+        self.copy_x = copy_x
+        self.algorithm = algorithm
+        self.n_jobs = n_jobs
+
+    def _resolved_runs(self):
+        """Number of runs and the algorithm actually used, with scikit-learn's warnings."""
+        array_init = not isinstance(self.init, str)
+        if self.n_init == "auto":
+            n_init = 10 if isinstance(self.init, str) and self.init == "random" else 1
+        else:
+            n_init = self.n_init
+        if array_init and n_init != 1:
+            warnings.warn(
+                f"Explicit initial center position passed: performing only one init in KMeans instead of n_init={n_init}.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            n_init = 1
+        algorithm = self.algorithm
+        if algorithm == "elkan" and self.n_clusters == 1:
+            warnings.warn(
+                "algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' instead.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            algorithm = "lloyd"
+        return n_init, algorithm
+
+    def _initial_centers(self, X, sample_weight, rng, threads, init_array):
+        """Initial centres of one run (in the centred coordinates of X)."""
+        if init_array is not None:
+            return init_array.copy()
+        if self.init == "random":
+            rows = rng.choice(X.shape[0], size=self.n_clusters, replace=False, p=sample_weight / sample_weight.sum())
+            return np.ascontiguousarray(X[rows])
+        trials = 2 + int(np.log(self.n_clusters))
+        seed = int(rng.randint(np.iinfo(np.int64).max))
+        centers, _ = _core.kmeans_plusplus(X, sample_weight, self.n_clusters, trials, seed, threads)
+        return centers
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute k-means clustering.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            float32 stays float32; other dtypes become float64.
+        y : Ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; not used to draw an explicit ``init``.
+
+        Returns
+        -------
+        self : KMeans
+        """
+        self._validate_params()
+        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", copy=True)
+        if X.shape[0] < self.n_clusters:
+            raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
+        n_init, algorithm = self._resolved_runs()
+        threads = check_n_jobs(self.n_jobs)
+        rng = check_random_state(self.random_state)
+        sample_weight = check_sample_weight(sample_weight, X)
+        tol = float(np.mean(np.var(X, axis=0)) * self.tol) if self.tol != 0 else 0.0
+        init_array = None
+        if not isinstance(self.init, str):
+            init_array = np.array(self.init, dtype=X.dtype, order="C", copy=True)
+            if init_array.ndim != 2 or init_array.shape[0] != self.n_clusters:
+                raise ValueError(
+                    f"The shape of the initial centers {init_array.shape} does not match the number of clusters {self.n_clusters}."
+                )
+            if init_array.shape[1] != X.shape[1]:
+                raise ValueError(
+                    f"The shape of the initial centers {init_array.shape} does not match the number of features of the data {X.shape[1]}."
+                )
+            if not np.isfinite(init_array).all():
+                raise ValueError("init contains NaN or infinity")
+        X_mean = X.mean(axis=0)
+        X -= X_mean
+        if init_array is not None:
+            init_array -= X_mean
+
+        best = None
+        for run in range(n_init):
+            centers = self._initial_centers(X, sample_weight, rng, threads, init_array)
+            labels, inertia, n_iter = _core.kmeans_fit(
+                X, sample_weight, centers, _ALGORITHMS[algorithm], self.max_iter, tol, threads
+            )
+            if self.verbose:
+                print(f"Run {run + 1}/{n_init}: inertia {inertia:.6g} after {n_iter} iterations")
+            if best is None or (inertia < best[1] and not _same_clustering(labels, best[0], self.n_clusters)):
+                best = (labels, inertia, centers, n_iter)
+        labels, inertia, centers, n_iter = best
+        centers += X_mean
+        distinct = len(np.unique(labels))
+        if distinct < self.n_clusters:
+            warnings.warn(
+                f"Number of distinct clusters ({distinct}) found smaller than n_clusters ({self.n_clusters}). "
+                "Possibly due to duplicate points in X.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        self.cluster_centers_ = centers
+        self._n_features_out = centers.shape[0]
+        self.labels_ = labels
+        self.inertia_ = inertia
+        self.n_iter_ = n_iter
+        return self
+
+    def _assign(self, X, sample_weight):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
+        sample_weight = check_sample_weight(sample_weight, X)
+        centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
+        return _core.kmeans_assign(X, sample_weight, centers, check_n_jobs(self.n_jobs))
+
+    def predict(self, X):
+        """Index of the closest cluster centre of each sample."""
+        return self._assign(X, None)[0]
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit and return ``labels_``."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the (weighted) inertia of ``X`` on the fitted centres."""
+        return -self._assign(X, sample_weight)[1]
+
+    def transform(self, X):
+        """Euclidean distances of each sample to every cluster centre."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
+        centers = self.cluster_centers_.astype(X.dtype, copy=False)
+        squared = (
+            np.einsum("ij,ij->i", X, X)[:, None] + np.einsum("ij,ij->i", centers, centers)[None, :] - 2 * X @ centers.T
+        )
+        return np.sqrt(np.maximum(squared, 0))
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        """Fit and return distances to the centres."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+
+__all__ = ["KMeans"]

@@ -209,6 +209,13 @@ static PyMethodDef core_methods[] = {
      "kmeans_plusplus(X, sample_weight, n_clusters, n_local_trials, seed, n_threads) -> (centers, indices)."},
     {"kmeans_assign", (PyCFunction)(void (*)(void))ll_py_kmeans_assign, METH_VARARGS | METH_KEYWORDS,
      "kmeans_assign(X, sample_weight, centers, n_threads) -> (labels, inertia)."},
+    {"hdbscan_mst", (PyCFunction)(void (*)(void))ll_py_hdbscan_mst, METH_VARARGS | METH_KEYWORDS,
+     "hdbscan_mst(X, metric, p, min_samples, alpha, n_threads) -> (core_distances, mst in Prim order)."},
+    {"hdbscan_condense", (PyCFunction)(void (*)(void))ll_py_hdbscan_condense, METH_VARARGS | METH_KEYWORDS,
+     "hdbscan_condense(mst, order, min_cluster_size) -> (linkage, (parent, child, lambda_val, child_size))."},
+    {"hdbscan_select", (PyCFunction)(void (*)(void))ll_py_hdbscan_select, METH_VARARGS | METH_KEYWORDS,
+     "hdbscan_select(parent, child, lambda_val, child_size, n_points, eom, epsilon, max_cluster_size, "
+     "allow_single_cluster) -> (labels, probabilities, outlier_scores, persistence, selected)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef core_module = {PyModuleDef_HEAD_INIT, "_core",

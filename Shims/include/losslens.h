@@ -105,6 +105,54 @@ int32_t ll_kmeans_assign_f32(const float *x, int64_t n, int64_t d, const float *
                              const float *centers, int64_t k, int32_t *labels, double *inertia,
                              int32_t n_threads, char *err, int64_t err_len);
 
+/* ---- HDBSCAN ------------------------------------------------------------------------------ */
+
+/** Metric codes of ll_hdbscan_mst. */
+typedef enum ll_hdbscan_metric {
+  LL_METRIC_EUCLIDEAN = 0,
+  LL_METRIC_MANHATTAN = 1,
+  LL_METRIC_CHEBYSHEV = 2,
+  LL_METRIC_MINKOWSKI = 3,   /**< uses p >= 1 */
+  LL_METRIC_COSINE = 4,
+  LL_METRIC_PRECOMPUTED = 5  /**< x is an n x n distance matrix */
+} ll_hdbscan_metric;
+
+/**
+ * Core distances and minimum spanning tree (Campello et al. 2013) of the rows x cols matrix `x`
+ * (finite): core[i] is the distance to the `min_samples`-th neighbour (self = 0th,
+ * 1 <= min_samples < rows); mst[(rows-1)*3] holds rows (source, target, weight) of the tree of the
+ * mutual-reachability distance max(core_a, core_b, d(a, b) / alpha) in the order Prim's algorithm
+ * grown from point 0 adds them (ties to the lowest index).
+ */
+int32_t ll_hdbscan_mst(const double *x, int64_t rows, int64_t cols, int32_t metric, double p,
+                       int64_t min_samples, double alpha, int32_t n_threads, double *core, double *mst,
+                       char *err, int64_t err_len);
+
+/**
+ * Single-linkage tree of a spanning tree over `n_points` points whose edges (mst rows as above)
+ * are merged in `order` (a permutation sorting the weights), and that tree condensed with
+ * `min_cluster_size` (>= 2). Outputs: linkage[(n-1)*4] in SciPy format; parent/child/lambda_val/
+ * child_size with capacity 2n rows and the number of rows written in *condensed_rows.
+ */
+int32_t ll_hdbscan_condense(const double *mst, const int64_t *order, int64_t n_points,
+                            int64_t min_cluster_size, double *linkage, int64_t *parent, int64_t *child,
+                            double *lambda_val, int64_t *child_size, int64_t *condensed_rows,
+                            char *err, int64_t err_len);
+
+/**
+ * Flat clustering of a condensed tree over `n_points` points (`rows` rows as written by
+ * ll_hdbscan_mst): excess of mass (`eom` != 0) or leaves, `epsilon` >= 0, `max_cluster_size`
+ * (0: none), `allow_single_cluster`. Outputs: labels[n] (-1 noise), probabilities[n],
+ * outlier_scores[n] (GLOSH); persistence and selected (condensed ids) with capacity n_points and
+ * the number of clusters in *n_clusters.
+ */
+int32_t ll_hdbscan_select(const int64_t *parent, const int64_t *child, const double *lambda_val,
+                          const int64_t *child_size, int64_t rows, int64_t n_points, int32_t eom,
+                          double epsilon, int64_t max_cluster_size, int32_t allow_single_cluster,
+                          int64_t *labels, double *probabilities, double *outlier_scores,
+                          double *persistence, int64_t *selected, int64_t *n_clusters,
+                          char *err, int64_t err_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,6 +17,7 @@ if "OPENBLAS_CORETYPE" not in _os.environ:
 
 from . import _core  # noqa: E402
 from ._config import get_num_threads, set_num_threads, show_config  # noqa: E402
+from ._hdbscan import HDBSCAN  # noqa: E402
 from ._simplex import project_simplex  # noqa: E402
 from ._kmeans import KMeans  # noqa: E402
 
@@ -28,6 +29,7 @@ if _core.version() != __version__:  # the package and its Swift library ship tog
     )
 
 __all__ = [
+    "HDBSCAN",
     "__version__",
     "KMeans",
     "get_num_threads",

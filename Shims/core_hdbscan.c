@@ -1,0 +1,135 @@
+/* losslens._core: HDBSCAN hierarchy and flat cluster extraction. */
+#include "_core.h"
+
+/* Shrinks a 1-D array freshly created by ll_new_array to its first `rows` entries. */
+static PyObject *ll_head(PyArrayObject *arr, int64_t rows) {
+  PyObject *slice = PySequence_GetSlice((PyObject *)arr, 0, (Py_ssize_t)rows);
+  Py_DECREF(arr);
+  return slice;
+}
+
+PyObject *ll_py_hdbscan_mst(PyObject *self, PyObject *args, PyObject *kwargs) {
+  static char *keywords[] = {"X", "metric", "p", "min_samples", "alpha", "n_threads", NULL};
+  PyObject *x_obj, *threads_obj = NULL;
+  int metric = 0;
+  double p = 2.0, alpha = 1.0;
+  long long min_samples = 5;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OidLd|O", keywords, &x_obj, &metric, &p, &min_samples, &alpha,
+                                   &threads_obj))
+    return NULL;
+  PyArrayObject *x = ll_typed_array(x_obj, "X", NPY_FLOAT64, 2, 2);
+  int32_t threads;
+  if (x == NULL || ll_parse_threads(threads_obj, &threads) < 0) return NULL;
+  int64_t rows = PyArray_DIM(x, 0), cols = PyArray_DIM(x, 1);
+  npy_intp n = (npy_intp)rows, mst_dims[2] = {n > 0 ? n - 1 : 0, 3};
+  PyArrayObject *core = ll_new_array(1, &n, NPY_FLOAT64), *mst = ll_new_array(2, mst_dims, NPY_FLOAT64);
+  if (!core || !mst) {
+    Py_XDECREF(core); Py_XDECREF(mst);
+    return NULL;
+  }
+  char err[LL_ERR_LEN] = "";
+  int status;
+  const double *xd = PyArray_DATA(x);
+  double *cored = PyArray_DATA(core), *mstd = PyArray_DATA(mst);
+  LL_CALL_NOGIL(status, ll_hdbscan_mst(xd, rows, cols, metric, p, (int64_t)min_samples, alpha, threads, cored, mstd,
+                                       err, sizeof err));
+  if (status != LL_OK) {
+    Py_DECREF(core); Py_DECREF(mst);
+    return ll_raise_status(status, err);
+  }
+  return Py_BuildValue("(NN)", core, mst);
+}
+
+PyObject *ll_py_hdbscan_condense(PyObject *self, PyObject *args, PyObject *kwargs) {
+  static char *keywords[] = {"mst", "order", "min_cluster_size", NULL};
+  PyObject *mst_obj, *order_obj;
+  long long min_cluster_size;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOL", keywords, &mst_obj, &order_obj, &min_cluster_size))
+    return NULL;
+  PyArrayObject *mst = ll_typed_array(mst_obj, "mst", NPY_FLOAT64, 2, 2);
+  PyArrayObject *order = mst ? ll_typed_array(order_obj, "order", NPY_INT64, 1, 1) : NULL;
+  if (order == NULL) return NULL;
+  npy_intp edges = PyArray_DIM(mst, 0);
+  if (PyArray_DIM(mst, 1) != 3 || PyArray_DIM(order, 0) != edges || edges < 1) {
+    PyErr_SetString(PyExc_ValueError, "mst must have shape (n - 1, 3) with n >= 2 and order length n - 1");
+    return NULL;
+  }
+  npy_intp n = edges + 1, capacity = 2 * n + 1, link_dims[2] = {edges, 4};
+  PyArrayObject *link = ll_new_array(2, link_dims, NPY_FLOAT64), *parent = ll_new_array(1, &capacity, NPY_INT64),
+                *child = ll_new_array(1, &capacity, NPY_INT64), *lambda = ll_new_array(1, &capacity, NPY_FLOAT64),
+                *size = ll_new_array(1, &capacity, NPY_INT64);
+  if (!link || !parent || !child || !lambda || !size) goto fail;
+  char err[LL_ERR_LEN] = "";
+  int status;
+  int64_t rows = 0;
+  const double *mstd = PyArray_DATA(mst);
+  const int64_t *orderd = PyArray_DATA(order);
+  double *linkd = PyArray_DATA(link), *lambdad = PyArray_DATA(lambda);
+  int64_t *parentd = PyArray_DATA(parent), *childd = PyArray_DATA(child), *sized = PyArray_DATA(size);
+  LL_CALL_NOGIL(status, ll_hdbscan_condense(mstd, orderd, (int64_t)n, (int64_t)min_cluster_size, linkd, parentd,
+                                            childd, lambdad, sized, &rows, err, sizeof err));
+  if (status != LL_OK) {
+    ll_raise_status(status, err);
+    goto fail;
+  }
+  /* Py_BuildValue's "N" steals every reference, also when it fails. */
+  return Py_BuildValue("(N(NNNN))", link, ll_head(parent, rows), ll_head(child, rows), ll_head(lambda, rows),
+                       ll_head(size, rows));
+fail:
+  Py_XDECREF(link); Py_XDECREF(parent); Py_XDECREF(child); Py_XDECREF(lambda); Py_XDECREF(size);
+  return NULL;
+}
+
+PyObject *ll_py_hdbscan_select(PyObject *self, PyObject *args, PyObject *kwargs) {
+  static char *keywords[] = {"parent", "child", "lambda_val", "child_size", "n_points", "eom", "epsilon",
+                             "max_cluster_size", "allow_single_cluster", NULL};
+  PyObject *p_obj, *c_obj, *l_obj, *s_obj;
+  long long n_points, max_cluster_size;
+  int eom, allow_single;
+  double epsilon;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOLpdLp", keywords, &p_obj, &c_obj, &l_obj, &s_obj, &n_points,
+                                   &eom, &epsilon, &max_cluster_size, &allow_single))
+    return NULL;
+  PyArrayObject *parent = ll_typed_array(p_obj, "parent", NPY_INT64, 1, 1);
+  PyArrayObject *child = parent ? ll_typed_array(c_obj, "child", NPY_INT64, 1, 1) : NULL;
+  PyArrayObject *lambda = child ? ll_typed_array(l_obj, "lambda_val", NPY_FLOAT64, 1, 1) : NULL;
+  PyArrayObject *size = lambda ? ll_typed_array(s_obj, "child_size", NPY_INT64, 1, 1) : NULL;
+  if (size == NULL) return NULL;
+  npy_intp rows = PyArray_DIM(parent, 0);
+  if (PyArray_DIM(child, 0) != rows || PyArray_DIM(lambda, 0) != rows || PyArray_DIM(size, 0) != rows) {
+    PyErr_SetString(PyExc_ValueError, "parent, child, lambda_val and child_size must have the same length");
+    return NULL;
+  }
+  if (n_points < 1) {
+    PyErr_SetString(PyExc_ValueError, "n_points must be >= 1");
+    return NULL;
+  }
+  npy_intp n = (npy_intp)n_points;
+  PyArrayObject *labels = ll_new_array(1, &n, NPY_INT64), *probs = ll_new_array(1, &n, NPY_FLOAT64),
+                *scores = ll_new_array(1, &n, NPY_FLOAT64), *persistence = ll_new_array(1, &n, NPY_FLOAT64),
+                *selected = ll_new_array(1, &n, NPY_INT64);
+  if (!labels || !probs || !scores || !persistence || !selected) {
+    Py_XDECREF(labels); Py_XDECREF(probs); Py_XDECREF(scores); Py_XDECREF(persistence); Py_XDECREF(selected);
+    return NULL;
+  }
+  char err[LL_ERR_LEN] = "";
+  int status;
+  int64_t clusters = 0;
+  const int64_t *pd = PyArray_DATA(parent), *cd = PyArray_DATA(child), *sd = PyArray_DATA(size);
+  const double *ld = PyArray_DATA(lambda);
+  int64_t *labelsd = PyArray_DATA(labels), *selectedd = PyArray_DATA(selected);
+  double *probsd = PyArray_DATA(probs), *scoresd = PyArray_DATA(scores), *persd = PyArray_DATA(persistence);
+  LL_CALL_NOGIL(status, ll_hdbscan_select(pd, cd, ld, sd, (int64_t)rows, (int64_t)n_points, eom, epsilon,
+                                          (int64_t)max_cluster_size, allow_single, labelsd, probsd, scoresd, persd,
+                                          selectedd, &clusters, err, sizeof err));
+  if (status != LL_OK) {
+    Py_DECREF(labels); Py_DECREF(probs); Py_DECREF(scores); Py_DECREF(persistence); Py_DECREF(selected);
+    return ll_raise_status(status, err);
+  }
+  PyObject *pers = ll_head(persistence, clusters), *sel = ll_head(selected, clusters);
+  if (!pers || !sel) {
+    Py_XDECREF(pers); Py_XDECREF(sel); Py_DECREF(labels); Py_DECREF(probs); Py_DECREF(scores);
+    return NULL;
+  }
+  return Py_BuildValue("(NNNNN)", labels, probs, scores, pers, sel);
+}

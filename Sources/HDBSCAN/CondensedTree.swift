@@ -1,0 +1,110 @@
+/// The condensed cluster tree (Campello et al. 2013, Sec. 2.2 / Alg. 1 step 4): the single-linkage
+/// dendrogram where a split only creates two clusters when both sides keep at least
+/// `minClusterSize` points; otherwise the points of the small side "fall out" of the parent.
+///
+/// Rows are emitted in the `hdbscan` package's order (breadth-first from the root, left before
+/// right, points of a dropped subtree in breadth-first order), so cluster ids match it: the root
+/// is `n`, new clusters are numbered in that order.
+public struct CondensedTree: Sendable {
+  /// Parent cluster id of each row.
+  public var parent: [Int]
+  /// Child: a point id (< n) or a cluster id (≥ n).
+  public var child: [Int]
+  /// λ = 1 / distance at which the child leaves the parent (∞ for distance 0).
+  public var lambda: [Double]
+  /// Number of points in the child.
+  public var childSize: [Int]
+  /// Number of points.
+  public let pointCount: Int
+
+  /// Number of rows.
+  public var count: Int { parent.count }
+
+  /// Number of cluster ids `n, n + 1, …` the rows use.
+  public var clusterCount: Int {
+    let top = Swift.max(parent.max() ?? pointCount, child.max() ?? pointCount)
+    return Swift.max(1, top - pointCount + 1)
+  }
+
+  /// An empty tree over `pointCount` points, to be filled with `append`.
+  public init(pointCount: Int) {
+    self.pointCount = pointCount
+    parent = []; child = []; lambda = []; childSize = []
+  }
+
+  /// Appends one row (used to rebuild a tree handed in by a caller).
+  public mutating func append(parent p: Int, child c: Int, lambda value: Double, childSize size: Int) {
+    parent.append(p); child.append(c); lambda.append(value); childSize.append(size)
+  }
+
+  /// Condenses `linkage` with `minClusterSize ≥ 1`.
+  ///
+  /// - Complexity: O(n).
+  public init(linkage: SingleLinkage, minClusterSize: Int) {
+    let n = linkage.pointCount
+    pointCount = n
+    parent = []; child = []; lambda = []; childSize = []
+    parent.reserveCapacity(2 * n); child.reserveCapacity(2 * n)
+    lambda.reserveCapacity(2 * n); childSize.reserveCapacity(2 * n)
+    guard n > 1 else { return }
+    let root = 2 * n - 2
+    func sizeOf(_ node: Int) -> Int { node < n ? 1 : linkage.size[node - n] }
+    var relabel = [Int](repeating: 0, count: root + 1)
+    relabel[root] = n
+    var nextLabel = n + 1
+    var queue = [root]
+    queue.reserveCapacity(root + 1)
+    var head = 0
+    var subtree: [Int] = []
+    // Emits every point below `top` (breadth-first) as falling out of `cluster` at `value`.
+    func dropSubtree(_ top: Int, from cluster: Int, at value: Double) {
+      subtree.removeAll(keepingCapacity: true)
+      subtree.append(top)
+      var at = 0
+      while at < subtree.count {
+        let node = subtree[at]
+        at += 1
+        if node < n {
+          parent.append(cluster); child.append(node); lambda.append(value); childSize.append(1)
+        } else {
+          subtree.append(linkage.left[node - n])
+          subtree.append(linkage.right[node - n])
+        }
+      }
+    }
+    while head < queue.count {
+      let node = queue[head]
+      head += 1
+      let row = node - n
+      let left = linkage.left[row], right = linkage.right[row]
+      let height = linkage.distance[row]
+      let value = height > 0 ? 1 / height : Double.infinity
+      let leftCount = sizeOf(left), rightCount = sizeOf(right)
+      let cluster = relabel[node]
+      let leftBig = leftCount >= minClusterSize, rightBig = rightCount >= minClusterSize
+      if leftBig && rightBig {
+        relabel[left] = nextLabel
+        parent.append(cluster); child.append(nextLabel); lambda.append(value); childSize.append(leftCount)
+        relabel[right] = nextLabel + 1
+        parent.append(cluster); child.append(nextLabel + 1); lambda.append(value); childSize.append(rightCount)
+        nextLabel += 2
+      } else if !leftBig && !rightBig {
+        dropSubtree(left, from: cluster, at: value)
+        dropSubtree(right, from: cluster, at: value)
+        continue
+      } else if !leftBig {
+        relabel[right] = cluster
+        dropSubtree(left, from: cluster, at: value)
+        if right >= n { queue.append(right) }
+        continue
+      } else {
+        relabel[left] = cluster
+        dropSubtree(right, from: cluster, at: value)
+        if left >= n { queue.append(left) }
+        continue
+      }
+      if left >= n { queue.append(left) }
+      if right >= n { queue.append(right) }
+    }
+  }
+}

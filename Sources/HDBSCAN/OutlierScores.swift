@@ -1,0 +1,23 @@
+extension CondensedTree {
+  /// GLOSH outlier scores (Campello et al. 2015, eq. (8)): `1 − λ_x / λ_max(C_x)` where `C_x` is the
+  /// cluster `x` falls out of and `λ_max(C_x)` the largest λ of any point in its subtree.
+  /// 0 when `λ_max` is 0 or `λ_x` is infinite.
+  ///
+  /// - Complexity: O(rows).
+  public func outlierScores() -> [Double] {
+    let n = pointCount
+    var scores = [Double](repeating: 0, count: n)
+    guard count > 0 else { return scores }
+    var deaths = directDeaths()
+    // Rows run breadth-first, so the reverse visits children before parents.
+    for row in stride(from: count - 1, through: 0, by: -1) where child[row] >= n {
+      let c = child[row] - n, p = parent[row] - n
+      if deaths[c] > deaths[p] { deaths[p] = deaths[c] }
+    }
+    for row in 0..<count where child[row] < n {
+      let top = deaths[parent[row] - n]
+      scores[child[row]] = (top == 0 || !lambda[row].isFinite) ? 0 : (top - lambda[row]) / top
+    }
+    return scores
+  }
+}

@@ -1,0 +1,81 @@
+import XCTest
+import LossLensCore
+@testable import HDBSCAN
+
+/// Naive O(n³) reference: Kruskal on the full mutual-reachability matrix.
+private func kruskalWeights(_ x: [Double], n: Int, dim: Int, k: Int) -> [Double] {
+  func d(_ i: Int, _ j: Int) -> Double {
+    var s = 0.0
+    for t in 0..<dim { s += (x[i * dim + t] - x[j * dim + t]) * (x[i * dim + t] - x[j * dim + t]) }
+    return s.squareRoot()
+  }
+  let core = (0..<n).map { i in (0..<n).map { d(i, $0) }.sorted()[k] }
+  var edges: [(Double, Int, Int)] = []
+  for i in 0..<n { for j in (i + 1)..<n { edges.append((max(d(i, j), core[i], core[j]), i, j)) } }
+  edges.sort { $0.0 < $1.0 }
+  var root = Array(0..<n)
+  func find(_ a: Int) -> Int { var a = a; while root[a] != a { a = root[a] }; return a }
+  var weights: [Double] = []
+  for (w, i, j) in edges where find(i) != find(j) {
+    root[find(i)] = find(j)
+    weights.append(w)
+  }
+  return weights
+}
+
+final class HDBSCANTests: XCTestCase {
+  private func randomPoints(seed: UInt64, n: Int, dim: Int) -> [Double] {
+    var rng = Xoshiro256(seed: seed)
+    return (0..<(n * dim)).map { i in rng.nextGaussian() + Double((i / dim) % 3) * 4 }
+  }
+
+  func testPrimMatchesKruskalOnMutualReachability() throws {
+    for seed in 0..<5 {
+      let n = 60, dim = 3, k = 4
+      let x = randomPoints(seed: UInt64(seed), n: n, dim: dim)
+      var core = [Double](repeating: 0, count: n)
+      let tree = try x.withUnsafeBufferPointer { xb in
+        try core.withUnsafeMutableBufferPointer { cb in
+          let space = MetricSpace(data: xb.baseAddress!, count: n, dim: dim, metric: .euclidean)
+          return try SpanningTreeBuilder.build(space, minSamples: k, alpha: 1, threads: 2, core: cb.baseAddress!)
+        }
+      }
+      let ours = tree.weight.sorted(), reference = kruskalWeights(x, n: n, dim: dim, k: k)
+      XCTAssertEqual(ours.count, n - 1)
+      for (a, b) in zip(ours, reference) { XCTAssertEqual(a, b, accuracy: 1e-12) }
+    }
+  }
+
+  func testCondensedTreeConservesPointsAndSelectionLabelsEveryPointOnce() throws {
+    let n = 90, dim = 2
+    let x = randomPoints(seed: 7, n: n, dim: dim)
+    var core = [Double](repeating: 0, count: n)
+    let mst = try x.withUnsafeBufferPointer { xb in
+      try core.withUnsafeMutableBufferPointer { cb in
+        let space = MetricSpace(data: xb.baseAddress!, count: n, dim: dim, metric: .euclidean)
+        return try SpanningTreeBuilder.build(space, minSamples: 5, alpha: 1, threads: 1, core: cb.baseAddress!)
+      }
+    }
+    let linkage = SingleLinkage(tree: mst, pointCount: n)
+    XCTAssertEqual(linkage.size.last, n)
+    let tree = CondensedTree(linkage: linkage, minClusterSize: 10)
+    XCTAssertEqual(tree.child.filter { $0 < n }.sorted(), Array(0..<n))
+    let flat = tree.flatClustering(SelectionOptions(excessOfMass: true, epsilon: 0, maxClusterSize: 0, allowSingleCluster: false))
+    XCTAssertEqual(flat.labels.count, n)
+    XCTAssertTrue(flat.labels.allSatisfy { $0 >= -1 && $0 < flat.selected.count })
+    XCTAssertTrue(flat.probabilities.allSatisfy { $0 >= 0 && $0 <= 1 })
+    XCTAssertTrue(tree.outlierScores().allSatisfy { $0 >= 0 && $0 <= 1 })
+  }
+
+  func testBadInputThrowsInsteadOfTrapping() throws {
+    let x = [0.0, 1.0]
+    var core = [0.0, 0.0]
+    try x.withUnsafeBufferPointer { xb in
+      try core.withUnsafeMutableBufferPointer { cb in
+        let space = MetricSpace(data: xb.baseAddress!, count: 2, dim: 1, metric: .euclidean)
+        XCTAssertThrowsError(try SpanningTreeBuilder.build(space, minSamples: 2, alpha: 1, threads: 1, core: cb.baseAddress!))
+        XCTAssertThrowsError(try SpanningTreeBuilder.build(space, minSamples: 1, alpha: 0, threads: 1, core: cb.baseAddress!))
+      }
+    }
+  }
+}

@@ -1,0 +1,305 @@
+"""HDBSCAN: hierarchical density-based clustering on the Swift core."""
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.utils.validation import validate_data
+
+from . import _core
+from ._validation import check_n_jobs, check_scalar
+
+_METRICS = {
+    "euclidean": 0, "l2": 0,
+    "manhattan": 1, "cityblock": 1, "l1": 1,
+    "chebyshev": 2, "infinity": 2,
+    "minkowski": 3,
+    "cosine": 4,
+    "precomputed": 5,
+}
+# Labels and probabilities of samples left out of the clustering, as scikit-learn encodes them.
+_OUTLIER_ENCODING = {"infinite": {"label": -2, "prob": 0.0}, "missing": {"label": -3, "prob": np.nan}}
+CONDENSED_TREE_DTYPE = np.dtype(
+    [("parent", np.intp), ("child", np.intp), ("lambda_val", np.float64), ("child_size", np.intp)]
+)
+
+
+class HDBSCAN(ClusterMixin, BaseEstimator):
+    """Hierarchical density-based clustering (HDBSCAN*).
+
+    Builds the minimum spanning tree of the mutual-reachability distance
+    ``max(core(a), core(b), d(a, b) / alpha)``, its single-linkage tree, the tree condensed with
+    ``min_cluster_size``, and selects flat clusters by excess of mass or as leaves
+    (Campello et al. 2013, Alg. 1; eq. (3) stability). Labels, probabilities, GLOSH outlier scores
+    and persistence equal those of the ``hdbscan`` package (``algorithm="generic"`` or
+    ``"prims_kdtree"``, which agree) on data without exact distance ties.
+
+    Parameters
+    ----------
+    min_cluster_size : int, default=5
+        Smallest group of points that counts as a cluster (>= 2).
+    min_samples : int, default=None
+        Neighbours that define the core distance: the distance to the ``min_samples``-th nearest
+        other point, as in the ``hdbscan`` package. ``None`` uses ``min_cluster_size``.
+        scikit-learn counts the point itself, so its ``min_samples=k + 1`` equals ours ``k``.
+    cluster_selection_epsilon : float, default=0.0
+        Clusters born below this distance are merged into their ancestor born above it.
+    max_cluster_size : int, default=None
+        Excess of mass never selects a larger cluster (ignored by ``"leaf"``).
+    metric : {"euclidean", "manhattan", "chebyshev", "minkowski", "cosine", "precomputed"}
+        ``"precomputed"`` takes a dense square distance matrix.
+    metric_params : dict, default=None
+        ``{"p": p}`` for ``"minkowski"`` (default p = 2).
+    alpha : float, default=1.0
+        Distance scale of the mutual-reachability distance.
+    algorithm : {"auto", "brute", "prims"}, default="auto"
+        Accepted for compatibility; the exact Prim tree is always used.
+    leaf_size : int, default=40
+        Accepted for compatibility with scikit-learn.
+    n_jobs : int, default=None
+        Threads; None uses the library's budget, -1 every CPU.
+    cluster_selection_method : {"eom", "leaf"}, default="eom"
+    allow_single_cluster : bool, default=False
+    store_centers : {None, "centroid", "medoid", "both"}, default=None
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        Cluster index, -1 noise, -2 rows with infinity, -3 rows with NaN.
+    probabilities_ : ndarray of shape (n_samples,)
+    outlier_scores_ : ndarray of shape (n_samples,)
+        GLOSH scores (Campello et al. 2015, eq. (8)); 1 for non-finite rows.
+    cluster_persistence_ : ndarray of shape (n_clusters,)
+    condensed_tree_ : structured ndarray (parent, child, lambda_val, child_size)
+    single_linkage_tree_ : ndarray of shape (n - 1, 4), SciPy linkage format
+    minimum_spanning_tree_ : ndarray of shape (n - 1, 3)
+        Edges (from, to, distance) sorted by distance.
+    core_distances_ : ndarray of shape (n,)
+    exemplars_ : list of ndarray
+    relative_validity_ : float
+        The ``hdbscan`` package's fast DBCV approximation on the spanning tree.
+    centroids_, medoids_ : ndarray of shape (n_clusters, n_features)
+        When ``store_centers`` asks for them.
+
+    Notes
+    -----
+    The trees index the finite rows of ``X`` in order. With ``alpha != 1`` the core distances are
+    not scaled, as in the ``hdbscan`` package.
+
+    References
+    ----------
+    R. J. G. B. Campello, D. Moulavi, J. Sander, "Density-based clustering based on hierarchical
+    density estimates", PAKDD 2013, doi:10.1007/978-3-642-37456-2_14.
+    R. J. G. B. Campello, D. Moulavi, A. Zimek, J. Sander, "Hierarchical density estimates for data
+    clustering, visualization, and outlier detection", ACM TKDD 10(1), 2015, doi:10.1145/2733381.
+    """
+
+    def __init__(
+        self,
+        min_cluster_size=5,
+        min_samples=None,
+        cluster_selection_epsilon=0.0,
+        max_cluster_size=None,
+        metric="euclidean",
+        metric_params=None,
+        alpha=1.0,
+        algorithm="auto",
+        leaf_size=40,
+        n_jobs=None,
+        cluster_selection_method="eom",
+        allow_single_cluster=False,
+        store_centers=None,
+    ):
+        self.min_cluster_size = min_cluster_size
+        self.min_samples = min_samples
+        self.cluster_selection_epsilon = cluster_selection_epsilon
+        self.max_cluster_size = max_cluster_size
+        self.metric = metric
+        self.metric_params = metric_params
+        self.alpha = alpha
+        self.algorithm = algorithm
+        self.leaf_size = leaf_size
+        self.n_jobs = n_jobs
+        self.cluster_selection_method = cluster_selection_method
+        self.allow_single_cluster = allow_single_cluster
+        self.store_centers = store_centers
+
+    def _check_params(self):
+        check_scalar(self.min_cluster_size, "min_cluster_size", kind=numbers.Integral, low=2)
+        if self.min_samples is not None:
+            check_scalar(self.min_samples, "min_samples", kind=numbers.Integral, low=1)
+        check_scalar(self.cluster_selection_epsilon, "cluster_selection_epsilon", low=0)
+        if self.max_cluster_size is not None:
+            check_scalar(self.max_cluster_size, "max_cluster_size", kind=numbers.Integral, low=1)
+        check_scalar(self.alpha, "alpha", low=0, low_open=True)
+        check_scalar(self.leaf_size, "leaf_size", kind=numbers.Integral, low=1)
+        if not isinstance(self.metric, str) or self.metric not in _METRICS:
+            raise ValueError(f"metric must be one of {sorted(set(_METRICS))}, got {self.metric!r}")
+        if self.algorithm not in ("auto", "brute", "prims", "kd_tree", "ball_tree"):
+            raise ValueError(f"algorithm must be 'auto', 'brute' or 'prims', got {self.algorithm!r}")
+        if self.cluster_selection_method not in ("eom", "leaf"):
+            raise ValueError(f"cluster_selection_method must be 'eom' or 'leaf', got {self.cluster_selection_method!r}")
+        if self.store_centers not in (None, "centroid", "medoid", "both"):
+            raise ValueError(f"store_centers must be None, 'centroid', 'medoid' or 'both', got {self.store_centers!r}")
+        if not isinstance(self.allow_single_cluster, (bool, np.bool_)):
+            raise TypeError(f"allow_single_cluster must be a bool, got {self.allow_single_cluster!r}")
+        params = dict(self.metric_params or {})
+        p = params.pop("p", 2.0)
+        if params:
+            raise ValueError(f"metric_params only accepts 'p', got {sorted(params)}")
+        if self.metric == "minkowski":
+            p = check_scalar(p, "p", low=1)
+        return float(p)
+
+    def fit(self, X, y=None):
+        """Cluster ``X`` (n_samples, n_features), or a square distance matrix when precomputed."""
+        p = self._check_params()
+        precomputed = self.metric == "precomputed"
+        # scikit-learn's own checks and messages (sparse, complex, empty, one sample); NaN and
+        # infinity are allowed: such rows are set aside and labelled -3 / -2.
+        X = validate_data(self, X, dtype=np.float64, order="C", ensure_all_finite=False, ensure_min_samples=2)
+        if precomputed:
+            if np.isnan(X).any():
+                raise ValueError("X (precomputed distances) must not contain NaN")
+            if X.shape[0] != X.shape[1]:
+                raise ValueError(f"X must be a square distance matrix for metric='precomputed', got shape {X.shape}")
+            if (X < 0).any():
+                raise ValueError("X (precomputed distances) must be non-negative")
+            finite = np.arange(X.shape[0])
+            data = X
+        else:
+            finite_rows = np.isfinite(X).all(axis=1)
+            finite = np.flatnonzero(finite_rows)
+            data = X if finite_rows.all() else np.ascontiguousarray(X[finite])
+        n = data.shape[0]
+        if n < 2:
+            raise ValueError(f"X must have at least 2 finite samples, got {n}")
+        min_samples = self.min_cluster_size if self.min_samples is None else self.min_samples
+        if min_samples > n:
+            raise ValueError(f"min_samples ({min_samples}) must be <= n_samples ({n})")
+        min_samples = min(n - 1, min_samples)
+        core, mst = _core.hdbscan_mst(
+            data, _METRICS[self.metric], p, min_samples, float(self.alpha), check_n_jobs(self.n_jobs))
+        # Mutual-reachability weights tie often (every edge ending at a core distance); both
+        # references order the Prim edges with NumPy's default argsort, so the same call here
+        # reproduces their dendrogram.
+        order = np.argsort(mst[:, 2]).astype(np.int64)
+        linkage, (parent, child, lambda_val, child_size) = _core.hdbscan_condense(
+            mst, order, int(self.min_cluster_size))
+        labels, probabilities, outliers, persistence, selected = _core.hdbscan_select(
+            parent, child, lambda_val, child_size, n, self.cluster_selection_method == "eom",
+            float(self.cluster_selection_epsilon), int(self.max_cluster_size or 0), bool(self.allow_single_cluster))
+
+        condensed = np.empty(parent.shape[0], dtype=CONDENSED_TREE_DTYPE)
+        condensed["parent"], condensed["child"] = parent, child
+        condensed["lambda_val"], condensed["child_size"] = lambda_val, child_size
+        self.condensed_tree_ = condensed
+        self.single_linkage_tree_ = linkage
+        self.minimum_spanning_tree_ = mst[order]
+        self.core_distances_ = core
+        self.cluster_persistence_ = persistence
+        self._selected_clusters = selected
+        self._data = data
+
+        total = X.shape[0]
+        self.labels_ = np.full(total, -1, dtype=np.intp)
+        self.probabilities_ = np.zeros(total)
+        self.outlier_scores_ = np.ones(total)
+        self.labels_[finite] = labels
+        self.probabilities_[finite] = probabilities
+        self.outlier_scores_[finite] = outliers
+        if not precomputed and finite.shape[0] != total:
+            for kind, rows in (("infinite", np.isinf(X).any(axis=1)), ("missing", np.isnan(X).any(axis=1))):
+                self.labels_[rows] = _OUTLIER_ENCODING[kind]["label"]
+                self.probabilities_[rows] = _OUTLIER_ENCODING[kind]["prob"]
+        if self.store_centers is not None:
+            self._weighted_cluster_centers(data, labels, probabilities, precomputed)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.pairwise = self.metric == "precomputed"
+        return tags
+
+    def fit_predict(self, X, y=None):
+        """Fit and return ``labels_``."""
+        return self.fit(X).labels_
+
+    def _weighted_cluster_centers(self, data, labels, probabilities, precomputed):
+        """Probability-weighted centroids and medoids of each cluster, as scikit-learn computes them."""
+        if precomputed and self.store_centers in ("centroid", "both"):
+            raise ValueError("store_centers='centroid' needs feature vectors, not a precomputed matrix")
+        clusters = self.cluster_persistence_.shape[0]
+        if self.store_centers in ("centroid", "both"):
+            self.centroids_ = np.empty((clusters, data.shape[1]))
+        if self.store_centers in ("medoid", "both"):
+            self.medoids_ = np.empty((clusters, data.shape[1]))
+        for k in range(clusters):
+            members = labels == k
+            points, weights = data[members], probabilities[members]
+            if self.store_centers in ("centroid", "both"):
+                self.centroids_[k] = np.average(points, weights=weights, axis=0)
+            if self.store_centers in ("medoid", "both"):
+                if precomputed:
+                    inner = points[:, members]
+                else:
+                    from sklearn.metrics import pairwise_distances
+
+                    inner = pairwise_distances(points, metric=self.metric, **(self.metric_params or {}))
+                self.medoids_[k] = points[np.argmin((inner * weights).sum(axis=1))]
+
+    @property
+    def exemplars_(self):
+        """Points of each selected cluster's leaves that persist longest (the package's exemplars)."""
+        if self.metric == "precomputed":
+            raise AttributeError("exemplars_ need feature vectors, not a precomputed matrix")
+        tree = self.condensed_tree_
+        cluster_rows = tree[tree["child_size"] > 1]
+        exemplars = []
+        for cluster in self._selected_clusters:
+            parts = []
+            for leaf in _leaves_below(cluster_rows, cluster):
+                rows = tree[tree["parent"] == leaf]
+                parts.append(rows["child"][rows["lambda_val"] == rows["lambda_val"].max()])
+            exemplars.append(self._data[np.concatenate(parts)])
+        return exemplars
+
+    @property
+    def relative_validity_(self):
+        """Fast DBCV approximation (Moulavi et al. 2014) on the spanning tree, as the package computes it."""
+        finite_labels = self.labels_[self.labels_ >= -1]
+        mst = self.minimum_spanning_tree_
+        return _relative_validity(finite_labels, mst[:, 0].astype(np.intp), mst[:, 1].astype(np.intp), mst[:, 2])
+
+
+def _leaves_below(cluster_rows, cluster):
+    """Leaf clusters under ``cluster`` in depth-first order (the cluster itself if it is a leaf)."""
+    children = cluster_rows["child"][cluster_rows["parent"] == cluster]
+    if children.shape[0] == 0:
+        return [cluster]
+    return [leaf for c in children for leaf in _leaves_below(cluster_rows, c)]
+
+
+def _relative_validity(labels, edge_from, edge_to, edge_dist):
+    """Density separation vs sparseness of clusters read off the spanning tree's edges."""
+    sizes = np.bincount(labels + 1)
+    noise, cluster_size = sizes[0], sizes[1:]
+    total = noise + cluster_size.sum()
+    k = cluster_size.shape[0]
+    sparseness = np.zeros(k)
+    separation = np.full(k, np.inf)
+    label1, label2 = labels[edge_from], labels[edge_to]
+    max_distance = edge_dist.max() if edge_dist.shape[0] else 0.0
+    one_noise = (label1 == -1) ^ (label2 == -1)
+    neither = (label1 != -1) & (label2 != -1)
+    outlier_sep = edge_dist[one_noise].min() if one_noise.any() else max_distance
+    same, different = neither & (label1 == label2), neither & (label1 != label2)
+    np.maximum.at(sparseness, label1[same], edge_dist[same])
+    np.minimum.at(separation, label1[different], edge_dist[different])
+    np.minimum.at(separation, label2[different], edge_dist[different])
+    separation[np.isinf(separation)] = 2 * (max_distance if k > 1 else outlier_sep)
+    validity = (separation - sparseness) / np.maximum(separation, sparseness)
+    return float(np.sum(cluster_size * validity / total))
+
+
+__all__ = ["HDBSCAN"]

@@ -20,6 +20,20 @@ def _check_simplex(result, X, params):
     assert np.allclose(sums, params["radius"], rtol=tolerance, atol=tolerance * np.abs(np.asarray(X, float)).max(initial=1)), sums
 
 
+def _check_kmeans(model, X, params):
+    n = np.shape(X)[0]
+    assert model.labels_.shape == (n,)
+    assert model.labels_.min() >= 0 and model.labels_.max() < params["n_clusters"]
+    assert np.isfinite(model.cluster_centers_).all() and model.inertia_ >= 0
+
+
+def _check_hdbscan(model, X, params):
+    labels, probabilities = model.labels_, model.probabilities_
+    assert labels.shape == (np.shape(X)[0],)
+    assert labels.min() >= -3 and (probabilities >= 0).all() and (probabilities <= 1).all()
+    assert (probabilities[labels < 0] == 0).all()
+
+
 TARGETS = {
     "project_simplex": dict(
         params=st.fixed_dictionaries(
@@ -31,5 +45,31 @@ TARGETS = {
         ),
         call=lambda X, p: losslens.project_simplex(X, **p),
         check=_check_simplex,
+    ),
+    "KMeans": dict(
+        params=st.fixed_dictionaries(
+            {
+                "n_clusters": st.sampled_from([1, 2, 3, 0, -1, 100]),
+                "init": st.sampled_from(["k-means++", "random"]),
+                "n_init": st.sampled_from([1, 2, "auto"]),
+                "algorithm": st.sampled_from(["lloyd", "elkan"]),
+                "max_iter": st.sampled_from([1, 50, 0]),
+            }
+        ),
+        call=lambda X, p: losslens.KMeans(random_state=0, **p).fit(X),
+        check=_check_kmeans,
+    ),
+    "HDBSCAN": dict(
+        params=st.fixed_dictionaries(
+            {
+                "min_cluster_size": st.sampled_from([2, 3, 5, 1, 0]),
+                "min_samples": st.sampled_from([None, 1, 2, 50, 0]),
+                "cluster_selection_method": st.sampled_from(["eom", "leaf"]),
+                "allow_single_cluster": st.booleans(),
+                "metric": st.sampled_from(["euclidean", "manhattan", "chebyshev", "cosine"]),
+            }
+        ),
+        call=lambda X, p: losslens.HDBSCAN(**p).fit(X),
+        check=_check_hdbscan,
     ),
 }

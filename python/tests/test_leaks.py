@@ -40,6 +40,8 @@ CASES = {
     "project_simplex error in C": (lambda: _raises(_core.project_simplex, X.T, 0, 1.0, 1), [X]),
     "debug_address": (lambda: _core.debug_address(X), [X]),
     "version and config": (lambda: (_core.version(), _core.blas_config()), []),
+    "KMeans fit": (lambda: losslens.KMeans(3, n_init=1, random_state=0).fit(X), [X]),
+    "HDBSCAN fit": (lambda: losslens.HDBSCAN(min_cluster_size=4).fit(X), [X]),
 }
 
 

@@ -8,20 +8,24 @@ import losslens
 
 RNG = np.random.default_rng(0)
 DATA = [RNG.normal(size=(3000, 40)) for _ in range(4)]
+BLOBS = [np.concatenate([RNG.normal(c, 1.0, size=(300, 5)) for c in (0, 6, 12)]) for _ in range(4)]
 
 # name -> function of one input array returning arrays to compare; deterministic by construction.
 WORKLOADS = {
     "project_simplex columns": lambda X: losslens.project_simplex(X, axis=0),
     "project_simplex rows, 2 threads": lambda X: losslens.project_simplex(X, axis=1, n_jobs=2),
+    "KMeans": lambda X: losslens.KMeans(8, n_init=2, random_state=0).fit(X).cluster_centers_,
+    "HDBSCAN": lambda X: losslens.HDBSCAN(min_cluster_size=15).fit(X).probabilities_,
 }
+INPUTS = {"HDBSCAN": BLOBS}
 
 
 @pytest.mark.parametrize("name", sorted(WORKLOADS))
 def test_four_threads_match_sequential(name):
-    work = WORKLOADS[name]
-    sequential = [work(X) for X in DATA]
+    work, data = WORKLOADS[name], INPUTS.get(name, DATA)
+    sequential = [work(X) for X in data]
     with ThreadPoolExecutor(max_workers=4) as pool:
         for _ in range(3):
-            concurrent = list(pool.map(work, DATA))
+            concurrent = list(pool.map(work, data))
             for a, b in zip(sequential, concurrent):
                 np.testing.assert_array_equal(a, b)

@@ -66,5 +66,7 @@ PyObject *ll_py_kmeans_assign(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_hdbscan_mst(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_hdbscan_condense(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_hdbscan_select(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_lanczos_operator(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_lanczos_dense(PyObject *self, PyObject *args, PyObject *kwargs);
 
 #endif

@@ -153,6 +153,48 @@ int32_t ll_hdbscan_select(const int64_t *parent, const int64_t *child, const dou
                           double *persistence, int64_t *selected, int64_t *n_clusters,
                           char *err, int64_t err_len);
 
+/* ---- Lanczos ------------------------------------------------------------------------------ */
+
+/**
+ * Thick-restart Lanczos with full reorthogonalisation (Wu & Simon 2000) for k eigenpairs of a
+ * symmetric operator, optionally deflated: with `deflate` (p×n row-major, orthonormal rows b_i)
+ * the operator is (I − BBᵀ) A (I − BBᵀ) on the complement of span(B).
+ * `which`: 0 largest algebraic ("LA"), 1 largest magnitude ("LM"), 2 smallest algebraic ("SA").
+ * `tol`: a pair (θ, y) is converged when ‖Ay − θy‖ ≤ tol·max(|θ|, ε^{2/3} max|θ_j|); 0 means ε.
+ * `max_restarts` >= 1; `ncv`: basis size (0: min(max(2k+1, 20), n − p)); `seed`: random start.
+ * `v0` (n) may be NULL. Results: `values` (k, wanted first), `vectors` (n×k, column i for value i),
+ * `residuals` (k), `info` (3: operator calls, restarts, converged leading pairs).
+ */
+
+/** Opaque solver state; owned by the caller between ll_lanczos_create and ll_lanczos_destroy. */
+typedef struct ll_lanczos ll_lanczos;
+
+/**
+ * Creates a solver for an operator the caller applies (reverse communication). v0 and deflate are
+ * copied: no pointer is kept after the call. On success `*handle` is set; free it with
+ * ll_lanczos_destroy. A handle must not be used from two threads at once.
+ */
+int32_t ll_lanczos_create(int64_t n, int64_t k, int32_t which, double tol, int64_t max_restarts,
+                          int64_t ncv, uint64_t seed, const double *v0, const double *deflate,
+                          int64_t p, ll_lanczos **handle, char *err, int64_t err_len);
+/**
+ * Advances the solver. `y` holds A·x for the x of the previous request (NULL on the first call).
+ * Sets `*need_product` to 1 and writes the next vector into `x` (n) when the operator must be
+ * applied, or to 0 when the result is ready. Errors: non-finite y.
+ */
+int32_t ll_lanczos_step(ll_lanczos *handle, const double *y, double *x, int32_t *need_product,
+                        char *err, int64_t err_len);
+/** Writes the result of a finished solver (see the section comment for shapes). */
+int32_t ll_lanczos_result(ll_lanczos *handle, double *values, double *vectors, double *residuals,
+                          int64_t *info, char *err, int64_t err_len);
+/** Frees a solver; NULL is ignored. */
+void ll_lanczos_destroy(ll_lanczos *handle);
+/** The whole run on the dense symmetric n×n row-major matrix `a` (products by gemv). */
+int32_t ll_lanczos_dense(const double *a, int64_t n, int64_t k, int32_t which, double tol,
+                         int64_t max_restarts, int64_t ncv, uint64_t seed, const double *v0,
+                         const double *deflate, int64_t p, double *values, double *vectors,
+                         double *residuals, int64_t *info, char *err, int64_t err_len);
+
 #ifdef __cplusplus
 }
 #endif

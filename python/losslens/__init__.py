@@ -20,6 +20,7 @@ from ._config import get_num_threads, set_num_threads, show_config  # noqa: E402
 from ._hdbscan import HDBSCAN  # noqa: E402
 from ._simplex import project_simplex  # noqa: E402
 from ._kmeans import KMeans  # noqa: E402
+from . import linalg  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -33,6 +34,7 @@ __all__ = [
     "__version__",
     "KMeans",
     "get_num_threads",
+    "linalg",
     "project_simplex",
     "set_num_threads",
     "show_config",

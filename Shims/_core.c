@@ -222,6 +222,20 @@ static PyMethodDef core_methods[] = {
     {"lanczos_dense", (PyCFunction)(void (*)(void))ll_py_lanczos_dense, METH_VARARGS | METH_KEYWORDS,
      "lanczos_dense(A, k, which, tol, max_restarts, ncv, seed, v0=None, deflate=None)"
      " -> (values, vectors, residuals, info); whole run in Swift with the GIL released."},
+    {"dids_sketch", (PyCFunction)(void (*)(void))ll_py_dids_sketch, METH_VARARGS | METH_KEYWORDS,
+     "dids_sketch(X, n_components, kind, seed, topk, column_scale, n_threads) -> (m, n_components) sketch."},
+    {"dids_projection_column_norms", (PyCFunction)(void (*)(void))ll_py_dids_projection_column_norms, METH_VARARGS | METH_KEYWORDS,
+     "dids_projection_column_norms(n_features, n_components, kind, seed, n_threads) -> norms."},
+    {"dids_fisher_diagonal", (PyCFunction)(void (*)(void))ll_py_dids_fisher_diagonal, METH_VARARGS | METH_KEYWORDS,
+     "dids_fisher_diagonal(G, eps, n_threads) -> mean of squared rows + eps."},
+    {"dids_impact", (PyCFunction)(void (*)(void))ll_py_dids_impact, METH_VARARGS | METH_KEYWORDS,
+     "dids_impact(domain_grads, task_grads, fisher_diag, kind, n_threads) -> (n_domains, n_tasks)."},
+    {"dids_fit_exponential_decay", (PyCFunction)(void (*)(void))ll_py_dids_fit_exponential_decay, METH_VARARGS | METH_KEYWORDS,
+     "dids_fit_exponential_decay(t, y, p0, lower, upper, max_evaluations) -> (params, cost, evaluations, status)."},
+    {"dids_potential", (PyCFunction)(void (*)(void))ll_py_dids_potential, METH_VARARGS | METH_KEYWORDS,
+     "dids_potential(t, y, tau, authors_code) -> float."},
+    {"dids_update", (PyCFunction)(void (*)(void))ll_py_dids_update, METH_VARARGS | METH_KEYWORDS,
+     "dids_update(impact, improvement, potential, previous, beta, normalization, impact_normalization, temperature) -> (p, utilities, normalized_impact)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef core_module = {PyModuleDef_HEAD_INIT, "_core",

@@ -68,5 +68,12 @@ PyObject *ll_py_hdbscan_condense(PyObject *self, PyObject *args, PyObject *kwarg
 PyObject *ll_py_hdbscan_select(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_lanczos_operator(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_lanczos_dense(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_dids_sketch(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_dids_projection_column_norms(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_dids_fisher_diagonal(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_dids_impact(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_dids_fit_exponential_decay(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_dids_potential(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_dids_update(PyObject *self, PyObject *args, PyObject *kwargs);
 
 #endif

@@ -195,6 +195,70 @@ int32_t ll_lanczos_dense(const double *a, int64_t n, int64_t k, int32_t which, d
                          const double *deflate, int64_t p, double *values, double *vectors,
                          double *residuals, int64_t *info, char *err, int64_t err_len);
 
+/* ---- DIDS ---------------------------------------------------------------------------------- */
+
+/**
+ * Gradient sketch (DIDS §4.1, eq. 5, appendix A): each of the m rows of the m×h `x` keeps its `topk`
+ * entries of largest magnitude, then is projected by R (h×n_components, kind 0 = ±1/sqrt(s) Rademacher,
+ * 1 = N(0, 1/s) Gaussian) generated from `seed` in blocks of 256 rows; columns of the result are
+ * multiplied by `column_scale` (n_components, may be NULL). `out` is m×n_components.
+ * Errors: non-finite x, topk < 1, bad kind or sizes.
+ */
+int32_t ll_dids_sketch_f64(const double *x, int64_t m, int64_t h, int64_t n_components, int32_t kind,
+                           uint64_t seed, int64_t topk, const double *column_scale, double *out,
+                           int32_t n_threads, char *err, int64_t err_len);
+/** float32 variant of ll_dids_sketch_f64 (same R, rounded to float). */
+int32_t ll_dids_sketch_f32(const float *x, int64_t m, int64_t h, int64_t n_components, int32_t kind,
+                           uint64_t seed, int64_t topk, const double *column_scale, float *out,
+                           int32_t n_threads, char *err, int64_t err_len);
+/** Euclidean norms of the n_components columns of the R of ll_dids_sketch_f64, generated block by block. */
+int32_t ll_dids_projection_column_norms(int64_t h, int64_t n_components, int32_t kind, uint64_t seed,
+                                        double *out, int32_t n_threads, char *err, int64_t err_len);
+/** DIDS eq. (11): out[c] = mean_i g[i,c]^2 + eps for the n×p per-sample gradients. */
+int32_t ll_dids_fisher_diagonal_f64(const double *g, int64_t n, int64_t p, double eps, double *out,
+                                    int32_t n_threads, char *err, int64_t err_len);
+/** float32 variant of ll_dids_fisher_diagonal_f64 (accumulated in double). */
+int32_t ll_dids_fisher_diagonal_f32(const float *g, int64_t n, int64_t p, double eps, float *out,
+                                    int32_t n_threads, char *err, int64_t err_len);
+/**
+ * FIM-guided impact, out (nd×nt, float64): kind 0 = DIDS eq. (12) ½ Σ F (g_task − g_domain)²,
+ * kind 1 = the authors' Fisher kernel ½ Σ F g_domain g_task. Errors: non-finite input, negative F.
+ */
+int32_t ll_dids_impact_f64(const double *domains, int64_t nd, const double *tasks, int64_t nt,
+                           const double *fisher, int64_t p, int32_t kind, double *out, int32_t n_threads,
+                           char *err, int64_t err_len);
+/** float32 variant of ll_dids_impact_f64 (accumulated and returned in double). */
+int32_t ll_dids_impact_f32(const float *domains, int64_t nd, const float *tasks, int64_t nt,
+                           const float *fisher, int64_t p, int32_t kind, double *out, int32_t n_threads,
+                           char *err, int64_t err_len);
+/**
+ * DIDS eq. (14): fits y = a·exp(−b·t) + c by Levenberg–Marquardt from `guess` (3 values or NULL for
+ * (1,1,1)) and from a grid over b; optional box `lower`/`upper` (3 values each). Writes params (a,b,c),
+ * half the residual sum of squares, the evaluations and `fit_status` (0 converged, 1 evaluation budget
+ * spent, 2 fewer than 3 points: params NaN). Errors only for invalid arguments (non-finite t or y).
+ */
+int32_t ll_dids_fit_exponential_decay(const double *t, const double *y, int64_t n, const double *guess,
+                                      const double *lower, const double *upper, int64_t max_evaluations,
+                                      double *params, double *cost, int64_t *evaluations,
+                                      int32_t *fit_status, char *err, int64_t err_len);
+/**
+ * DIDS eq. (15): l_p = y_last − L(t_last + tau) for the eq. (14) fit L (authors_code = 0), or the
+ * authors' code (1): fit over indices, predict at n + tau, 1 with fewer than 5 points. 0 when no fit.
+ */
+int32_t ll_dids_potential(const double *t, const double *y, int64_t n, double tau, int32_t authors_code,
+                          double *out, char *err, int64_t err_len);
+/**
+ * DIDS eqs. (13)–(16): normalises each task column of the nd×nt `impact` (impact_normalization 0 =
+ * max gap (authors' code), 1 = divided by Σ|I|, 2 = none), U_i = Σ_j Ĩ_ij (improvement_j + potential_j)
+ * / previous_i, p̂ = softmax(U / temperature) (normalization 0) or ∝ max(U, 1e-7) (1), then
+ * p = beta·previous + (1 − beta)·p̂, renormalised. Writes p (nd), U (nd) and Ĩ (nd×nt).
+ * Errors: previous not positive, non-finite inputs, beta outside [0, 1), temperature <= 0.
+ */
+int32_t ll_dids_update(const double *impact, int64_t nd, int64_t nt, const double *improvement,
+                       const double *potential, const double *previous, double beta, int32_t normalization,
+                       int32_t impact_normalization, double temperature, double *probabilities,
+                       double *utilities, double *normalized_impact, char *err, int64_t err_len);
+
 #ifdef __cplusplus
 }
 #endif

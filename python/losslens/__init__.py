@@ -21,6 +21,9 @@ from ._hdbscan import HDBSCAN  # noqa: E402
 from ._simplex import project_simplex  # noqa: E402
 from ._kmeans import KMeans  # noqa: E402
 from . import linalg  # noqa: E402
+from ._sketch import GradientSketch  # noqa: E402
+from ._sampler import DomainSampler  # noqa: E402
+from . import dids  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -32,7 +35,10 @@ if _core.version() != __version__:  # the package and its Swift library ship tog
 __all__ = [
     "HDBSCAN",
     "__version__",
+    "DomainSampler",
+    "GradientSketch",
     "KMeans",
+    "dids",
     "get_num_threads",
     "linalg",
     "project_simplex",

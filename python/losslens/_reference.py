@@ -12,3 +12,54 @@ def project_simplex_sort(X, axis=0, radius=1.0):
     count = positive.sum(axis=0)
     tau = np.take_along_axis(cumulative, (count - 1)[None], axis=0)[0] / count
     return np.moveaxis(np.maximum(Y - tau, 0.0), 0, axis)
+
+
+# ---- DIDS -------------------------------------------------------------------------------------
+
+
+def dids_topk_mask(X, k):
+    """DIDS §4.1 TopK: keep each row's k entries of largest magnitude (ties: lower index first)."""
+    X = np.asarray(X)
+    order = np.argsort(-np.abs(X), axis=1, kind="stable")[:, :k]
+    out = np.zeros_like(X)
+    np.put_along_axis(out, order, np.take_along_axis(X, order, axis=1), axis=1)
+    return out
+
+
+def dids_fisher_diagonal(G, eps=0.0):
+    """DIDS eq. (11): mean of the squared per-sample gradients."""
+    G = np.asarray(G, dtype=np.float64)
+    return (G**2).mean(axis=0) + eps
+
+
+def dids_impact(D, T, F, kind="divergence"):
+    """DIDS eq. (12) (divergence) or the authors' Fisher kernel, for every (domain, task) pair."""
+    D, T, F = (np.asarray(a, dtype=np.float64) for a in (D, T, F))
+    if kind == "kernel":
+        return 0.5 * (D * F) @ T.T
+    delta = T[None, :, :] - D[:, None, :]
+    return 0.5 * np.einsum("ijp,p,ijp->ij", delta, F, delta)
+
+
+def dids_update(impact, improvement, potential, previous, beta, normalization="softmax",
+                impact_normalization="max_gap", temperature=1.0):
+    """DIDS eqs. (13)-(16) with appendix C: normalised impact, utilities, p-hat, EMA."""
+    I = np.asarray(impact, dtype=np.float64)
+    if impact_normalization == "max_gap":
+        gap = I.max(axis=0, keepdims=True) - I
+        total = gap.sum(axis=0, keepdims=True)
+        N = np.divide(gap, total, out=np.zeros_like(gap), where=total > 0)
+    elif impact_normalization == "sum":
+        total = np.abs(I).sum(axis=0, keepdims=True)
+        N = np.divide(I, total, out=np.zeros_like(I), where=total > 0)
+    else:
+        N = I
+    U = N @ (np.asarray(improvement) + np.asarray(potential)) / np.asarray(previous)
+    if normalization == "softmax":
+        z = np.exp(U / temperature - (U / temperature).max())
+        p_hat = z / z.sum()
+    else:
+        w = np.where(U < 0, 1e-7, U)
+        p_hat = w / w.sum() if w.sum() > 0 else np.full(len(U), 1 / len(U))
+    p = beta * np.asarray(previous) + (1 - beta) * p_hat
+    return p / p.sum(), U, N

@@ -41,7 +41,8 @@ class DomainSampler:
         "max_gap" (the authors' code) Ĩᵢⱼ = (maxₖ Iₖⱼ − Iᵢⱼ) / Σₖ(maxₖ Iₖⱼ − Iₖⱼ), turning the
         divergence into a weight (smaller divergence, more weight); "sum" Ĩᵢⱼ = Iᵢⱼ / Σₖ|Iₖⱼ|, for a
         similarity such as the kernel. "auto": "max_gap" for "divergence", "sum" for "kernel".
-        (The authors' code applies "max_gap" to its kernel values too.)
+        (The authors' code applies "max_gap" to its kernel values too, which favours the domains whose
+        gradients agree least with the tasks; ``examples/dids_synthetic.py`` shows the effect.)
     temperature : float, default=1.0
         Softmax temperature.
     potential_variant : {"paper", "code"}, default="paper"

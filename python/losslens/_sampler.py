@@ -44,7 +44,9 @@ class DomainSampler:
         (The authors' code applies "max_gap" to its kernel values too, which favours the domains whose
         gradients agree least with the tasks; ``examples/dids_synthetic.py`` shows the effect.)
     temperature : float, default=1.0
-        Softmax temperature.
+        Softmax temperature. U scales with the loss improvements, so with small losses
+        (improvements ~0.01) the paper's softmax at temperature 1 stays close to uniform; lower it
+        there (the linear normalisation is scale-free).
     potential_variant : {"paper", "code"}, default="paper"
         See :func:`losslens.dids.potential`.
     initial_probabilities : array-like of shape (n_domains,), default=None

@@ -1,0 +1,12 @@
+"""PyTorch adapters of losslens (requires torch; ``import losslens`` alone never imports it)."""
+import torch  # noqa: F401  (fails early with a clear ImportError when torch is missing)
+
+from ._dids import DIDSLoop, domain_task_gradients, mean_gradient, per_sample_gradients, select_parameters  # noqa: E402
+
+__all__ = [
+    "DIDSLoop",
+    "domain_task_gradients",
+    "mean_gradient",
+    "per_sample_gradients",
+    "select_parameters",
+]

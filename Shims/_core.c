@@ -236,6 +236,9 @@ static PyMethodDef core_methods[] = {
      "dids_potential(t, y, tau, authors_code) -> float."},
     {"dids_update", (PyCFunction)(void (*)(void))ll_py_dids_update, METH_VARARGS | METH_KEYWORDS,
      "dids_update(impact, improvement, potential, previous, beta, normalization, impact_normalization, temperature) -> (p, utilities, normalized_impact)."},
+    {"polca_allocate", (PyCFunction)(void (*)(void))ll_py_polca_allocate, METH_VARARGS | METH_KEYWORDS,
+     "polca_allocate(grads, steps, curvatures, order, share_tol, n_threads)"
+     " -> (allocation, first_order, projected_loss, guarded)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef core_module = {PyModuleDef_HEAD_INIT, "_core",

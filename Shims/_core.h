@@ -75,5 +75,6 @@ PyObject *ll_py_dids_impact(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_dids_fit_exponential_decay(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_dids_potential(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_dids_update(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_polca_allocate(PyObject *self, PyObject *args, PyObject *kwargs);
 
 #endif

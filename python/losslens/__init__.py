@@ -24,6 +24,8 @@ from . import linalg  # noqa: E402
 from ._sketch import GradientSketch  # noqa: E402
 from ._sampler import DomainSampler  # noqa: E402
 from . import dids  # noqa: E402
+from . import polca  # noqa: E402
+from ._polca import POLCA  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -39,8 +41,10 @@ __all__ = [
     "GradientSketch",
     "KMeans",
     "dids",
+    "POLCA",
     "get_num_threads",
     "linalg",
+    "polca",
     "project_simplex",
     "set_num_threads",
     "show_config",

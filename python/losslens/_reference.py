@@ -63,3 +63,21 @@ def dids_update(impact, improvement, potential, previous, beta, normalization="s
         p_hat = w / w.sum() if w.sum() > 0 else np.full(len(U), 1 / len(U))
     p = beta * np.asarray(previous) + (1 - beta) * p_hat
     return p / p.sum(), U, N
+
+
+def polca_allocation(projected_grads, step_projections, curvatures, order=2, share_tol=1e-6):
+    """POLCA eqs. (4)-(10), vectorised: returns (allocation, first_order, projected_loss, guarded)."""
+    p = np.asarray(projected_grads, dtype=np.float64)
+    s = np.asarray(step_projections, dtype=np.float64)
+    lam = np.asarray(curvatures, dtype=np.float64)
+    n = p.shape[1]
+    first = p[:-1] * s[:, None, :]  # POLCA eq. (4)
+    change = p[1:] - p[:-1]
+    aggregate = change.sum(axis=1, keepdims=True)
+    guarded = np.abs(aggregate) <= share_tol * np.abs(change).sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(guarded, 1.0 / n, change / aggregate)  # POLCA eq. (6)
+    second = 0.5 * lam[:, None, :] * s[:, None, :] ** 2 * share  # POLCA eq. (7)
+    allocation = first + second if order == 2 else first  # POLCA eq. (9)
+    projected = np.concatenate([np.zeros((1,) + allocation.shape[1:]), np.cumsum(allocation, axis=0)])  # eq. (10)
+    return allocation, first, projected, guarded[:, 0, :] & (order == 2)

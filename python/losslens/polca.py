@@ -1,0 +1,31 @@
+"""POLCA (Kangaslahti, Rosenfeld and Saphra): Hessian basis, loss change allocation, breakthrough clustering.
+
+Pipeline: build a :class:`HessianBasis` from Hessian-vector products at checkpoints (Algorithm 1),
+project per-sample gradients, parameter steps and curvatures onto it, :meth:`POLCA.fit` the
+allocation (eqs. 4-10), then cluster the projected-loss trajectories per direction
+(:meth:`POLCA.breakthrough_clusters`, :meth:`POLCA.cluster_all`) against the exact-loss baseline
+(:func:`exact_loss_clusters`) and score clusters with :func:`homogeneity`. With PyTorch,
+``losslens.torch.polca_from_checkpoints`` computes all inputs. Formula choices: docs/polca.md.
+"""
+from ._polca import POLCA, HessianBasis
+from ._polca_clusters import (
+    FILTERED,
+    OUTLIER,
+    TrajectoryClusters,
+    breakthrough_clusters,
+    exact_loss_clusters,
+    homogeneity,
+    plot_clusters,
+)
+
+__all__ = [
+    "FILTERED",
+    "OUTLIER",
+    "POLCA",
+    "HessianBasis",
+    "TrajectoryClusters",
+    "breakthrough_clusters",
+    "exact_loss_clusters",
+    "homogeneity",
+    "plot_clusters",
+]

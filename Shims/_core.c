@@ -210,7 +210,7 @@ static PyMethodDef core_methods[] = {
     {"kmeans_assign", (PyCFunction)(void (*)(void))ll_py_kmeans_assign, METH_VARARGS | METH_KEYWORDS,
      "kmeans_assign(X, sample_weight, centers, n_threads) -> (labels, inertia)."},
     {"hdbscan_mst", (PyCFunction)(void (*)(void))ll_py_hdbscan_mst, METH_VARARGS | METH_KEYWORDS,
-     "hdbscan_mst(X, metric, p, min_samples, alpha, n_threads) -> (core_distances, mst in Prim order)."},
+     "hdbscan_mst(X, metric, p, min_samples, alpha, algorithm, n_threads) -> (core_distances, mst in Prim order)."},
     {"hdbscan_condense", (PyCFunction)(void (*)(void))ll_py_hdbscan_condense, METH_VARARGS | METH_KEYWORDS,
      "hdbscan_condense(mst, order, min_cluster_size) -> (linkage, (parent, child, lambda_val, child_size))."},
     {"hdbscan_select", (PyCFunction)(void (*)(void))ll_py_hdbscan_select, METH_VARARGS | METH_KEYWORDS,

@@ -9,13 +9,13 @@ static PyObject *ll_head(PyArrayObject *arr, int64_t rows) {
 }
 
 PyObject *ll_py_hdbscan_mst(PyObject *self, PyObject *args, PyObject *kwargs) {
-  static char *keywords[] = {"X", "metric", "p", "min_samples", "alpha", "n_threads", NULL};
+  static char *keywords[] = {"X", "metric", "p", "min_samples", "alpha", "algorithm", "n_threads", NULL};
   PyObject *x_obj, *threads_obj = NULL;
-  int metric = 0;
+  int metric = 0, algorithm = 0;
   double p = 2.0, alpha = 1.0;
   long long min_samples = 5;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OidLd|O", keywords, &x_obj, &metric, &p, &min_samples, &alpha,
-                                   &threads_obj))
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OidLdi|O", keywords, &x_obj, &metric, &p, &min_samples, &alpha,
+                                   &algorithm, &threads_obj))
     return NULL;
   PyArrayObject *x = ll_typed_array(x_obj, "X", NPY_FLOAT64, 2, 2);
   int32_t threads;
@@ -31,7 +31,7 @@ PyObject *ll_py_hdbscan_mst(PyObject *self, PyObject *args, PyObject *kwargs) {
   int status;
   const double *xd = PyArray_DATA(x);
   double *cored = PyArray_DATA(core), *mstd = PyArray_DATA(mst);
-  LL_CALL_NOGIL(status, ll_hdbscan_mst(xd, rows, cols, metric, p, (int64_t)min_samples, alpha, threads, cored, mstd,
+  LL_CALL_NOGIL(status, ll_hdbscan_mst(xd, rows, cols, metric, p, (int64_t)min_samples, alpha, algorithm, threads, cored, mstd,
                                        err, sizeof err));
   if (status != LL_OK) {
     Py_DECREF(core); Py_DECREF(mst);

@@ -122,10 +122,13 @@ typedef enum ll_hdbscan_metric {
  * (finite): core[i] is the distance to the `min_samples`-th neighbour (self = 0th,
  * 1 <= min_samples < rows); mst[(rows-1)*3] holds rows (source, target, weight) of the tree of the
  * mutual-reachability distance max(core_a, core_b, d(a, b) / alpha) in the order Prim's algorithm
- * grown from point 0 adds them (ties to the lowest index).
+ * grown from point 0 adds them (ties to the lowest index). `algorithm` 0/1: exact Prim on the
+ * full graph (every metric); 2: Borůvka on a k-d tree (euclidean only), its edges listed in the
+ * order Prim's algorithm takes them along the tree (equal to algorithm 1 unless weights tie).
  */
 int32_t ll_hdbscan_mst(const double *x, int64_t rows, int64_t cols, int32_t metric, double p,
-                       int64_t min_samples, double alpha, int32_t n_threads, double *core, double *mst,
+                       int64_t min_samples, double alpha, int32_t algorithm, int32_t n_threads,
+                       double *core, double *mst,
                        char *err, int64_t err_len);
 
 /**

@@ -10,8 +10,8 @@ public enum CoreDistances {
   /// For a precomputed matrix the k-th smallest entry of each column is taken, as the package does.
   ///
   /// - Complexity: O(n² · dim) time spread over `threads`, O(threads · k) extra memory.
-  public static func bruteForce(
-    _ space: MetricSpace, minSamples k: Int, into out: UnsafeMutablePointer<Double>, threads: Int
+  public static func bruteForce<Space: MetricSpace>(
+    _ space: Space, minSamples k: Int, into out: UnsafeMutablePointer<Double>, threads: Int
   ) throws(LossLensError) {
     let n = space.count
     guard k >= 0, k < n else { throw .invalid("min_samples must be < n_samples") }
@@ -23,7 +23,7 @@ public enum CoreDistances {
         if Cancellation.isRequested { cancelled = true; return }
         for t in 0...k { best[t] = .infinity }
         for j in 0..<n {
-          let d = space.metric == .precomputed ? space.data[j * n + i] : (j == i ? 0 : space.distance(i, j))
+          let d = space.coreCandidate(i, j)
           guard d < best[k] else { continue }
           var t = k
           while t > 0 && best[t - 1] > d {

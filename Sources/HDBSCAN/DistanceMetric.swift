@@ -1,87 +1,77 @@
 import Glibc
 
-/// The dissimilarities HDBSCAN accepts, evaluated between two rows of a row-major data matrix.
+/// A dissimilarity between two rows of a row-major data matrix.
 ///
-/// Each formula follows the `hdbscan` package (`dist_metrics.pyx`) term for term, so distances
-/// agree with the reference to the last bits for the same summation order.
-public enum DistanceMetric: Sendable, Equatable {
-  /// `sqrt(Σ (a − b)²)`.
-  case euclidean
-  /// `Σ |a − b|`.
-  case manhattan
-  /// `max |a − b|`.
-  case chebyshev
-  /// `(Σ |a − b|^p)^(1/p)` with `p ≥ 1`.
-  case minkowski(Double)
-  /// `1 − a·b / (‖a‖ ‖b‖)` (scikit-learn's `cosine_distances`, clipped at 0).
-  case cosine
-  /// The input is an n×n matrix of distances; `distance(i, j)` reads entry (i, j).
-  case precomputed
-
+/// Formulas follow the `hdbscan` package (`dist_metrics.pyx`) and scikit-learn term for term, so
+/// distances agree with the references to the last bits for the same summation order. Kernels are
+/// generic over the metric so that each specialises to a tight loop.
+public protocol DistanceMetric: Sendable {
   /// Distance between the `dim`-vectors at `a` and `b`.
-  ///
-  /// - Complexity: O(dim).
+  func distance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, dim: Int) -> Double
+}
+
+/// `sqrt(Σ (a − b)²)`.
+public struct EuclideanMetric: DistanceMetric {
+  /// Creates the metric.
+  public init() {}
   @inlinable public func distance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, dim: Int) -> Double {
-    switch self {
-    case .euclidean:
-      var sum = 0.0
-      for k in 0..<dim {
-        let t = a[k] - b[k]
-        sum += t * t
-      }
-      return sum.squareRoot()
-    case .manhattan:
-      var sum = 0.0
-      for k in 0..<dim { sum += abs(a[k] - b[k]) }
-      return sum
-    case .chebyshev:
-      var best = 0.0
-      for k in 0..<dim { best = Swift.max(best, abs(a[k] - b[k])) }
-      return best
-    case .minkowski(let p):
-      var sum = 0.0
-      for k in 0..<dim { sum += pow(abs(a[k] - b[k]), p) }
-      return pow(sum, 1 / p)
-    case .cosine:
-      var dot = 0.0, na = 0.0, nb = 0.0
-      for k in 0..<dim {
-        dot += a[k] * b[k]
-        na += a[k] * a[k]
-        nb += b[k] * b[k]
-      }
-      let denominator = na.squareRoot() * nb.squareRoot()
-      guard denominator > 0 else { return 1 }
-      return Swift.max(0, 1 - dot / denominator)
-    case .precomputed:
-      return 0
+    var sum = 0.0
+    for k in 0..<dim {
+      let t = a[k] - b[k]
+      sum += t * t
     }
+    return sum.squareRoot()
   }
 }
 
-/// A data set seen through a metric: `n` points with `dim` features, or an n×n distance matrix.
-public struct MetricSpace: @unchecked Sendable {
-  /// Row-major data (n×dim) or distances (n×n).
-  public let data: UnsafePointer<Double>
-  /// Number of points.
-  public let count: Int
-  /// Number of features (n for a precomputed matrix).
-  public let dim: Int
-  /// How two points are compared.
-  public let metric: DistanceMetric
-
-  /// Wraps a caller-owned buffer; it must outlive the space.
-  public init(data: UnsafePointer<Double>, count: Int, dim: Int, metric: DistanceMetric) {
-    self.data = data
-    self.count = count
-    self.dim = dim
-    self.metric = metric
+/// `Σ |a − b|`.
+public struct ManhattanMetric: DistanceMetric {
+  /// Creates the metric.
+  public init() {}
+  @inlinable public func distance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, dim: Int) -> Double {
+    var sum = 0.0
+    for k in 0..<dim { sum += abs(a[k] - b[k]) }
+    return sum
   }
+}
 
-  /// Distance between points `i` and `j`.
-  ///
-  /// - Complexity: O(dim), O(1) when precomputed.
-  @inlinable public func distance(_ i: Int, _ j: Int) -> Double {
-    if case .precomputed = metric { return data[i * count + j] }
-    return metric.distance(data + i * dim, data + j * dim, dim: dim)
+/// `max |a − b|`.
+public struct ChebyshevMetric: DistanceMetric {
+  /// Creates the metric.
+  public init() {}
+  @inlinable public func distance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, dim: Int) -> Double {
+    var best = 0.0
+    for k in 0..<dim { best = Swift.max(best, abs(a[k] - b[k])) }
+    return best
+  }
+}
+
+/// `(Σ |a − b|^p)^(1/p)` with `p ≥ 1`.
+public struct MinkowskiMetric: DistanceMetric {
+  /// The exponent.
+  public let p: Double
+  /// Creates the metric of exponent `p ≥ 1`.
+  public init(p: Double) { self.p = p }
+  @inlinable public func distance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, dim: Int) -> Double {
+    var sum = 0.0
+    for k in 0..<dim { sum += pow(abs(a[k] - b[k]), p) }
+    return pow(sum, 1 / p)
+  }
+}
+
+/// `1 − a·b / (‖a‖ ‖b‖)` clipped at 0 (scikit-learn's `cosine_distances`); 1 against a zero vector.
+public struct CosineMetric: DistanceMetric {
+  /// Creates the metric.
+  public init() {}
+  @inlinable public func distance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, dim: Int) -> Double {
+    var dot = 0.0, na = 0.0, nb = 0.0
+    for k in 0..<dim {
+      dot += a[k] * b[k]
+      na += a[k] * a[k]
+      nb += b[k] * b[k]
+    }
+    let denominator = na.squareRoot() * nb.squareRoot()
+    guard denominator > 0 else { return 1 }
+    return Swift.max(0, 1 - dot / denominator)
   }
 }

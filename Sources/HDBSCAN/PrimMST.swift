@@ -9,8 +9,8 @@ public enum PrimMST {
   /// A distance is only evaluated when it can improve a point's current best edge (the core
   /// distances bound it from below), as in the `hdbscan` package's `mst_linkage_core_vector`.
   /// - Complexity: O(n² · dim) time in the worst case, spread over `threads`; O(n) memory.
-  public static func spanningTree(
-    _ space: MetricSpace, core: UnsafePointer<Double>, alpha: Double, threads: Int
+  public static func spanningTree<Space: MetricSpace>(
+    _ space: Space, core: UnsafePointer<Double>, alpha: Double, threads: Int
   ) throws(LossLensError) -> SpanningTree {
     let n = space.count
     var tree = SpanningTree(capacity: max(0, n - 1))

@@ -7,8 +7,8 @@ public enum SpanningTreeBuilder {
   /// by the caller) and distance scale `alpha > 0`.
   ///
   /// - Complexity: O(n² · dim) time, O(n) memory beyond the input.
-  public static func build(
-    _ space: MetricSpace, minSamples: Int, alpha: Double, threads: Int,
+  public static func build<Space: MetricSpace>(
+    _ space: Space, minSamples: Int, alpha: Double, threads: Int,
     core: UnsafeMutablePointer<Double>
   ) throws(LossLensError) -> SpanningTree {
     let n = space.count
@@ -19,5 +19,24 @@ public enum SpanningTreeBuilder {
     guard alpha > 0, alpha.isFinite else { throw .invalid("alpha must be a positive finite number (got \(alpha))") }
     try CoreDistances.bruteForce(space, minSamples: minSamples, into: core, threads: threads)
     return try PrimMST.spanningTree(space, core: core, alpha: alpha, threads: threads)
+  }
+
+  /// The spanning tree of `count` Euclidean points by Borůvka on a k-d tree (core distances from
+  /// the same tree); its edges are listed in the order Prim's algorithm along the tree takes them.
+  ///
+  /// - Complexity: O(n log² n) expected in low dimension, O(n) memory.
+  public static func buildKDTree(
+    _ x: UnsafePointer<Double>, count n: Int, dim: Int, minSamples: Int, alpha: Double, threads: Int,
+    core: UnsafeMutablePointer<Double>
+  ) throws(LossLensError) -> SpanningTree {
+    guard n >= 2 else { throw .invalid("X must have at least 2 samples (got \(n))") }
+    guard minSamples >= 1, minSamples < n else {
+      throw .invalid("min_samples must be in [1, n_samples - 1] (got \(minSamples))")
+    }
+    guard alpha > 0, alpha.isFinite else { throw .invalid("alpha must be a positive finite number (got \(alpha))") }
+    let tree = KDTree(x, count: n, dim: dim)
+    defer { tree.deallocate() }
+    tree.coreDistances(k: minSamples, into: core, threads: threads)
+    return try BoruvkaMST.spanningTree(tree, core: core, alpha: alpha, threads: threads)
   }
 }

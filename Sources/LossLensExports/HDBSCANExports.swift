@@ -1,39 +1,69 @@
 import HDBSCAN
 import LossLensCore
 
-/// Metric codes of the C contract (`ll_hdbscan_metric`).
-private func metric(_ code: Int32, _ p: Double) throws(LossLensError) -> DistanceMetric {
+/// Runs `body` on the data at `x` seen through the metric of C code `code` (`ll_hdbscan_metric`).
+private protocol SpaceConsumer {
+  func consume<Space: MetricSpace>(_ space: Space) throws(LossLensError)
+}
+
+private func withMetricSpace(
+  _ x: UnsafePointer<Double>, rows n: Int, cols d: Int, metric code: Int32, p: Double, _ body: some SpaceConsumer
+) throws(LossLensError) {
+  func features<M: DistanceMetric>(_ metric: M) -> FeatureSpace<M> {
+    FeatureSpace(data: x, count: n, dim: d, metric: metric)
+  }
   switch code {
-  case 0: return .euclidean
-  case 1: return .manhattan
-  case 2: return .chebyshev
+  case 0: try body.consume(features(EuclideanMetric()))
+  case 1: try body.consume(features(ManhattanMetric()))
+  case 2: try body.consume(features(ChebyshevMetric()))
   case 3:
     guard p >= 1, p.isFinite else { throw .invalid("p must be a finite number >= 1 for minkowski (got \(p))") }
-    return .minkowski(p)
-  case 4: return .cosine
-  case 5: return .precomputed
+    try body.consume(features(MinkowskiMetric(p: p)))
+  case 4: try body.consume(features(CosineMetric()))
+  case 5:
+    guard n == d else { throw .invalid("X must be square for metric='precomputed' (got \(n)x\(d))") }
+    try body.consume(PrecomputedSpace(data: x, count: n))
   default: throw .invalid("metric code \(code) is unknown")
+  }
+}
+
+/// Core distances and Prim edges of one space, written to the caller's buffers.
+private struct SpanningTreeWriter: SpaceConsumer {
+  let minSamples: Int, alpha: Double, threads: Int
+  let core: UnsafeMutablePointer<Double>, mst: UnsafeMutablePointer<Double>
+
+  func consume<Space: MetricSpace>(_ space: Space) throws(LossLensError) {
+    write(try SpanningTreeBuilder.build(space, minSamples: minSamples, alpha: alpha, threads: threads, core: core))
+  }
+
+  func write(_ tree: SpanningTree) {
+    for e in 0..<tree.count {
+      mst[3 * e] = Double(tree.source[e]); mst[3 * e + 1] = Double(tree.target[e]); mst[3 * e + 2] = tree.weight[e]
+    }
   }
 }
 
 @_cdecl("ll_hdbscan_mst")
 public func ll_hdbscan_mst(
   _ x: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64, _ metricCode: Int32, _ p: Double,
-  _ minSamples: Int64, _ alpha: Double, _ nThreads: Int32,
+  _ minSamples: Int64, _ alpha: Double, _ algorithm: Int32, _ nThreads: Int32,
   _ coreOut: UnsafeMutablePointer<Double>?, _ mstOut: UnsafeMutablePointer<Double>?,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let (n, d) = try matrixShape(rows, cols, "X")
-    let m = try metric(metricCode, p)
-    if m == .precomputed && n != d { throw .invalid("X must be square for metric='precomputed' (got \(n)x\(d))") }
-    let space = MetricSpace(data: try required(x, "X"), count: n, dim: d, metric: m)
-    let tree = try SpanningTreeBuilder.build(
-      space, minSamples: Int(minSamples), alpha: alpha, threads: Threading.resolve(nJobs: Int(nThreads)),
-      core: try required(coreOut, "core_distances"))
-    let mst = try required(mstOut, "mst")
-    for e in 0..<tree.count {
-      mst[3 * e] = Double(tree.source[e]); mst[3 * e + 1] = Double(tree.target[e]); mst[3 * e + 2] = tree.weight[e]
+    let writer = SpanningTreeWriter(
+      minSamples: Int(minSamples), alpha: alpha, threads: Threading.resolve(nJobs: Int(nThreads)),
+      core: try required(coreOut, "core_distances"), mst: try required(mstOut, "mst"))
+    let data = try required(x, "X")
+    guard algorithm >= 0, algorithm <= 2 else { throw .invalid("algorithm code \(algorithm) is unknown") }
+    if algorithm == 2 {
+      guard metricCode == 0 else { throw .invalid("the k-d tree algorithm supports metric='euclidean' only") }
+      writer.write(try SpanningTreeBuilder.buildKDTree(
+        data, count: n, dim: d, minSamples: writer.minSamples, alpha: alpha, threads: writer.threads,
+        core: writer.core))
+    } else {
+      try withMetricSpace(data, rows: n, cols: d, metric: metricCode, p: p, writer)
     }
   }
 }

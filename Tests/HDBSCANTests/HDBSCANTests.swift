@@ -36,7 +36,7 @@ final class HDBSCANTests: XCTestCase {
       var core = [Double](repeating: 0, count: n)
       let tree = try x.withUnsafeBufferPointer { xb in
         try core.withUnsafeMutableBufferPointer { cb in
-          let space = MetricSpace(data: xb.baseAddress!, count: n, dim: dim, metric: .euclidean)
+          let space = FeatureSpace(data: xb.baseAddress!, count: n, dim: dim, metric: EuclideanMetric())
           return try SpanningTreeBuilder.build(space, minSamples: k, alpha: 1, threads: 2, core: cb.baseAddress!)
         }
       }
@@ -52,7 +52,7 @@ final class HDBSCANTests: XCTestCase {
     var core = [Double](repeating: 0, count: n)
     let mst = try x.withUnsafeBufferPointer { xb in
       try core.withUnsafeMutableBufferPointer { cb in
-        let space = MetricSpace(data: xb.baseAddress!, count: n, dim: dim, metric: .euclidean)
+        let space = FeatureSpace(data: xb.baseAddress!, count: n, dim: dim, metric: EuclideanMetric())
         return try SpanningTreeBuilder.build(space, minSamples: 5, alpha: 1, threads: 1, core: cb.baseAddress!)
       }
     }
@@ -72,10 +72,35 @@ final class HDBSCANTests: XCTestCase {
     var core = [0.0, 0.0]
     try x.withUnsafeBufferPointer { xb in
       try core.withUnsafeMutableBufferPointer { cb in
-        let space = MetricSpace(data: xb.baseAddress!, count: 2, dim: 1, metric: .euclidean)
+        let space = FeatureSpace(data: xb.baseAddress!, count: 2, dim: 1, metric: EuclideanMetric())
         XCTAssertThrowsError(try SpanningTreeBuilder.build(space, minSamples: 2, alpha: 1, threads: 1, core: cb.baseAddress!))
         XCTAssertThrowsError(try SpanningTreeBuilder.build(space, minSamples: 1, alpha: 0, threads: 1, core: cb.baseAddress!))
       }
+    }
+  }
+}
+
+final class BoruvkaTests: XCTestCase {
+  func testKDTreeBoruvkaMatchesPrimWeightsAndCoreDistances() throws {
+    for (seed, dim) in [(1, 2), (2, 4)] {
+      let n = 700, k = 5
+      var rng = Xoshiro256(seed: UInt64(seed))
+      let x = (0..<(n * dim)).map { i in rng.nextGaussian() + Double((i / dim) % 4) * 3 }
+      var coreA = [Double](repeating: 0, count: n), coreB = coreA
+      let (prim, boruvka) = try x.withUnsafeBufferPointer { xb in
+        try coreA.withUnsafeMutableBufferPointer { ca in
+          try coreB.withUnsafeMutableBufferPointer { cb in
+            let space = FeatureSpace(data: xb.baseAddress!, count: n, dim: dim, metric: EuclideanMetric())
+            return (
+              try SpanningTreeBuilder.build(space, minSamples: k, alpha: 1, threads: 2, core: ca.baseAddress!),
+              try SpanningTreeBuilder.buildKDTree(
+                xb.baseAddress!, count: n, dim: dim, minSamples: k, alpha: 1, threads: 2, core: cb.baseAddress!))
+          }
+        }
+      }
+      XCTAssertEqual(coreA, coreB)
+      XCTAssertEqual(prim.weight.sorted(), boruvka.weight.sorted())
+      XCTAssertTrue(boruvka.isSpanning(pointCount: n))
     }
   }
 }

@@ -18,6 +18,9 @@ _METRICS = {
 }
 # Labels and probabilities of samples left out of the clustering, as scikit-learn encodes them.
 _OUTLIER_ENCODING = {"infinite": {"label": -2, "prob": 0.0}, "missing": {"label": -3, "prob": np.nan}}
+# algorithm="auto" takes the k-d tree Borůvka path from this size on, up to this dimension.
+_KD_TREE_MIN_SAMPLES = 4000
+_KD_TREE_MAX_FEATURES = 16
 CONDENSED_TREE_DTYPE = np.dtype(
     [("parent", np.intp), ("child", np.intp), ("lambda_val", np.float64), ("child_size", np.intp)]
 )
@@ -51,8 +54,13 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         ``{"p": p}`` for ``"minkowski"`` (default p = 2).
     alpha : float, default=1.0
         Distance scale of the mutual-reachability distance.
-    algorithm : {"auto", "brute", "prims"}, default="auto"
-        Accepted for compatibility; the exact Prim tree is always used.
+    algorithm : {"auto", "brute", "prims", "kd_tree", "boruvka_kdtree"}, default="auto"
+        ``"brute"``/``"prims"``: Prim's algorithm on the full mutual-reachability graph, O(n²)
+        time and O(n) memory, every metric; its edges and their order are the references'.
+        ``"kd_tree"``/``"boruvka_kdtree"``: Borůvka on a k-d tree (Euclidean only), whose edges
+        are then ordered as Prim's algorithm would take them; equal to ``"prims"`` except where
+        mutual-reachability weights tie and another, equally minimal tree is found.
+        ``"auto"`` uses the k-d tree for Euclidean data with n >= 4000 and at most 16 features.
     leaf_size : int, default=40
         Accepted for compatibility with scikit-learn.
     n_jobs : int, default=None
@@ -134,8 +142,9 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         check_scalar(self.leaf_size, "leaf_size", kind=numbers.Integral, low=1)
         if not isinstance(self.metric, str) or self.metric not in _METRICS:
             raise ValueError(f"metric must be one of {sorted(set(_METRICS))}, got {self.metric!r}")
-        if self.algorithm not in ("auto", "brute", "prims", "kd_tree", "ball_tree"):
-            raise ValueError(f"algorithm must be 'auto', 'brute' or 'prims', got {self.algorithm!r}")
+        if self.algorithm not in ("auto", "brute", "prims", "kd_tree", "boruvka_kdtree"):
+            raise ValueError(
+                f"algorithm must be 'auto', 'brute', 'prims', 'kd_tree' or 'boruvka_kdtree', got {self.algorithm!r}")
         if self.cluster_selection_method not in ("eom", "leaf"):
             raise ValueError(f"cluster_selection_method must be 'eom' or 'leaf', got {self.cluster_selection_method!r}")
         if self.store_centers not in (None, "centroid", "medoid", "both"):
@@ -178,7 +187,8 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
             raise ValueError(f"min_samples ({min_samples}) must be <= n_samples ({n})")
         min_samples = min(n - 1, min_samples)
         core, mst = _core.hdbscan_mst(
-            data, _METRICS[self.metric], p, min_samples, float(self.alpha), check_n_jobs(self.n_jobs))
+            data, _METRICS[self.metric], p, min_samples, float(self.alpha), self._algorithm_code(data),
+            check_n_jobs(self.n_jobs))
         # Mutual-reachability weights tie often (every edge ending at a core distance); both
         # references order the Prim edges with NumPy's default argsort, so the same call here
         # reproduces their dendrogram.
@@ -214,6 +224,16 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         if self.store_centers is not None:
             self._weighted_cluster_centers(data, labels, probabilities, precomputed)
         return self
+
+    def _algorithm_code(self, data):
+        """0: exact Prim on the full graph; 2: Borůvka on a k-d tree (Euclidean, low dimension)."""
+        tree = self.algorithm in ("kd_tree", "boruvka_kdtree") or (
+            self.algorithm == "auto" and data.shape[0] >= _KD_TREE_MIN_SAMPLES and data.shape[1] <= _KD_TREE_MAX_FEATURES)
+        if tree and self.metric not in ("euclidean", "l2"):
+            if self.algorithm != "auto":
+                raise ValueError(f"algorithm={self.algorithm!r} supports metric='euclidean' only")
+            tree = False
+        return 2 if tree else 0
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -182,3 +182,24 @@ def test_sklearn_estimator_checks():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check_estimator(losslens.HDBSCAN())
+
+
+@pytest.mark.parametrize("n_features,params", [
+    (2, dict(min_cluster_size=15)),
+    (3, dict(min_cluster_size=10, min_samples=1)),
+    (6, dict(min_cluster_size=20, cluster_selection_method="leaf", alpha=1.3)),
+])
+def test_kd_tree_boruvka_has_the_exact_tree_weights_and_matches_the_package(n_features, params):
+    # Borůvka finds a minimum spanning tree with exactly Prim's weights (hence the same single-linkage
+    # heights and partitions); where mutual-reachability weights tie it may pick another, equally
+    # minimal edge, which can move a point that falls out exactly at a split.
+    X, _ = make_blobs(4500, centers=7, n_features=n_features, cluster_std=1.6, random_state=n_features)
+    ours = losslens.HDBSCAN(algorithm="auto", **params).fit(X)
+    assert ours._algorithm_code(X) == 2
+    exact = losslens.HDBSCAN(algorithm="prims", **params).fit(X)
+    np.testing.assert_array_equal(ours.core_distances_, exact.core_distances_)
+    np.testing.assert_array_equal(np.sort(ours.minimum_spanning_tree_[:, 2]), exact.minimum_spanning_tree_[:, 2])
+    np.testing.assert_array_equal(ours.single_linkage_tree_[:, 2], exact.single_linkage_tree_[:, 2])
+    ref = _reference(X, **params)
+    assert adjusted_rand_score(ours.labels_, ref.labels_) >= 0.99
+    assert (ours.labels_ == ref.labels_).mean() >= 0.99

@@ -10,7 +10,7 @@
 import PackageDescription
 
 /// Method targets built on the core. A new method adds its name here and a folder under Sources/.
-let methodTargets: [String] = ["KMeans", "HDBSCAN", "Lanczos", "DIDS", "POLCA"]
+let methodTargets: [String] = ["KMeans", "HDBSCAN", "Lanczos", "DIDS", "POLCA", "DictionaryLearning"]
 
 /// Kernels check their inputs up front, so release builds drop the redundant runtime checks, and
 /// generic kernels are specialised across module boundaries (Float/Double at the exports).

@@ -76,5 +76,7 @@ PyObject *ll_py_dids_fit_exponential_decay(PyObject *self, PyObject *args, PyObj
 PyObject *ll_py_dids_potential(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_dids_update(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_polca_allocate(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_dict_learning(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_sparse_encode_lasso(PyObject *self, PyObject *args, PyObject *kwargs);
 
 #endif

@@ -277,6 +277,47 @@ int32_t ll_polca_allocate(const double *grads, const double *steps, const double
                           double share_tol, double *allocation, double *first_order,
                           double *projected_loss, uint8_t *guarded, int32_t n_threads,
                           char *err, int64_t err_len);
+/* ---- DictionaryLearning ------------------------------------------------------------------- */
+
+/**
+ * Sparse dictionary learning: up to `max_iter` iterations of alternating minimisation of
+ * 0.5 ||X - U V||_F^2 + alpha ||U||_{1,1} over the code U (n x k, `code`) and the dictionary V
+ * (k x p, `dictionary`), both read as the starting point and overwritten. Each iteration codes every
+ * sample by coordinate-descent Lasso on the Gram matrix (at most `code_max_iter` sweeps, tolerance
+ * `code_tol` as scikit-learn's), sweeps the atoms once (block coordinate descent, each atom projected
+ * onto `constraint`: 0 = ||v|| <= 1 (and v >= 0 if `positive_dict`), 1 = probability simplex), then
+ * writes the cost to `errors[i]`. Stops when the cost decreased by less than `tol` times the cost
+ * (`previous_cost` is the cost before this call, NaN if none). Atoms with usage <= 1e-6 are
+ * redrawn from a random sample (generator seeded by `seed`). Outputs `*n_iter` (iterations run, the
+ * length written to `errors`, which must hold `max_iter` values) and `*converged` (0/1).
+ * Errors: empty X, non-finite inputs, alpha < 0, tol < 0, max_iter < 0, bad constraint.
+ */
+int32_t ll_dict_learning_f64(const double *x, int64_t n, int64_t p, int64_t k, double alpha, double tol,
+                             int64_t max_iter, int64_t code_max_iter, double code_tol, int32_t constraint,
+                             int32_t positive_code, int32_t positive_dict, uint64_t seed,
+                             double previous_cost, double *dictionary, double *code, double *errors,
+                             int64_t *n_iter, int32_t *converged, int32_t n_threads,
+                             char *err, int64_t err_len);
+/** float32 variant of ll_dict_learning_f64 (costs and small statistics in double). */
+int32_t ll_dict_learning_f32(const float *x, int64_t n, int64_t p, int64_t k, double alpha, double tol,
+                             int64_t max_iter, int64_t code_max_iter, double code_tol, int32_t constraint,
+                             int32_t positive_code, int32_t positive_dict, uint64_t seed,
+                             double previous_cost, float *dictionary, float *code, double *errors,
+                             int64_t *n_iter, int32_t *converged, int32_t n_threads,
+                             char *err, int64_t err_len);
+/**
+ * Lasso codes of every row of X (n x p) against `dictionary` (k x p):
+ * min_u 0.5 ||x - V^T u||^2 + alpha ||u||_1 (u >= 0 if `positive`), coordinate descent on the Gram
+ * matrix with at most `max_iter` sweeps and duality-gap tolerance `tol * ||x||^2`. `code` (n x k)
+ * holds the warm start on entry (zeros for none) and the codes on exit.
+ */
+int32_t ll_sparse_encode_lasso_f64(const double *x, int64_t n, int64_t p, const double *dictionary,
+                                   int64_t k, double alpha, int32_t positive, int64_t max_iter,
+                                   double tol, double *code, int32_t n_threads, char *err, int64_t err_len);
+/** float32 variant of ll_sparse_encode_lasso_f64. */
+int32_t ll_sparse_encode_lasso_f32(const float *x, int64_t n, int64_t p, const float *dictionary,
+                                   int64_t k, double alpha, int32_t positive, int64_t max_iter,
+                                   double tol, float *code, int32_t n_threads, char *err, int64_t err_len);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,9 @@ from ._sampler import DomainSampler  # noqa: E402
 from . import dids  # noqa: E402
 from . import polca  # noqa: E402
 from ._polca import POLCA  # noqa: E402
+from ._dictionary_learning import DictionaryLearning  # noqa: E402
+from ._ldd import LDD  # noqa: E402
+from ._recorder import LossRecorder  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -42,6 +45,9 @@ __all__ = [
     "KMeans",
     "dids",
     "POLCA",
+    "DictionaryLearning",
+    "LDD",
+    "LossRecorder",
     "get_num_threads",
     "linalg",
     "polca",

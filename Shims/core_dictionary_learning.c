@@ -1,0 +1,128 @@
+/* losslens._core: sparse dictionary learning and Lasso sparse coding (updated in place). */
+#include "_core.h"
+
+/* Checks that `arr` is a writable 2-D array of X's dtype and the given shape. */
+static int check_state(PyArrayObject *arr, const char *name, int typenum, npy_intp rows, npy_intp cols) {
+  if (PyArray_TYPE(arr) != typenum) {
+    PyErr_Format(PyExc_TypeError, "%s must have the dtype of X", name);
+    return -1;
+  }
+  if (PyArray_DIM(arr, 0) != rows || PyArray_DIM(arr, 1) != cols) {
+    PyErr_Format(PyExc_ValueError, "%s must have shape (%zd, %zd)", name, (Py_ssize_t)rows, (Py_ssize_t)cols);
+    return -1;
+  }
+  if (!PyArray_ISWRITEABLE(arr)) {
+    PyErr_Format(PyExc_ValueError, "%s must be writable", name);
+    return -1;
+  }
+  return 0;
+}
+
+/* The operands shared by both entry points: X (n x p), the dictionary (k x p) and the code (n x k). */
+typedef struct {
+  PyArrayObject *x, *dictionary, *code;
+  int typenum;
+  npy_intp n, p, k;
+} factors;
+
+/* Checks X, then the dictionary (X's dtype and columns; writable when `dict_writable`) and the code. */
+static int parse_factors(PyObject *x_obj, PyObject *dict_obj, PyObject *code_obj, int dict_writable, factors *out) {
+  out->x = ll_real_array(x_obj, "X", 2, 2, 1);
+  if (out->x == NULL) return -1;
+  out->typenum = PyArray_TYPE(out->x);
+  out->n = PyArray_DIM(out->x, 0);
+  out->p = PyArray_DIM(out->x, 1);
+  out->dictionary = ll_real_array(dict_obj, "dictionary", 2, 2, 1);
+  if (out->dictionary == NULL) return -1;
+  out->k = PyArray_DIM(out->dictionary, 0);
+  out->code = ll_real_array(code_obj, "code", 2, 2, 1);
+  if (out->code == NULL) return -1;
+  if (dict_writable) {
+    if (check_state(out->dictionary, "dictionary", out->typenum, out->k, out->p) < 0) return -1;
+  } else if (PyArray_TYPE(out->dictionary) != out->typenum || PyArray_DIM(out->dictionary, 1) != out->p) {
+    PyErr_SetString(PyExc_ValueError, "dictionary must have X's dtype and number of columns");
+    return -1;
+  }
+  return check_state(out->code, "code", out->typenum, out->n, out->k);
+}
+
+PyObject *ll_py_dict_learning(PyObject *self, PyObject *args, PyObject *kwargs) {
+  static char *keywords[] = {"X", "dictionary", "code", "errors", "alpha", "tol", "max_iter", "code_max_iter",
+                             "code_tol", "constraint", "positive_code", "positive_dict", "seed",
+                             "previous_cost", "n_threads", NULL};
+  PyObject *x_obj, *dict_obj, *code_obj, *errors_obj, *threads_obj = NULL;
+  double alpha, tol, code_tol, previous_cost;
+  long long max_iter, code_max_iter;
+  int constraint, positive_code, positive_dict;
+  unsigned long long seed;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOddLLdippKd|O", keywords, &x_obj, &dict_obj, &code_obj,
+                                   &errors_obj, &alpha, &tol, &max_iter, &code_max_iter, &code_tol, &constraint,
+                                   &positive_code, &positive_dict, &seed, &previous_cost, &threads_obj))
+    return NULL;
+  factors f;
+  if (parse_factors(x_obj, dict_obj, code_obj, 1, &f) < 0) return NULL;
+  PyArrayObject *x = f.x, *dictionary = f.dictionary, *code = f.code;
+  int typenum = f.typenum;
+  npy_intp n = f.n, p = f.p, k = f.k;
+  PyArrayObject *errors = ll_typed_array(errors_obj, "errors", NPY_FLOAT64, 1, 1);
+  int32_t threads;
+  if (errors == NULL || ll_parse_threads(threads_obj, &threads) < 0) return NULL;
+  if (!PyArray_ISWRITEABLE(errors) || max_iter < 0 || PyArray_DIM(errors, 0) < max_iter) {
+    PyErr_SetString(PyExc_ValueError, "errors must be a writable float64 array of length >= max_iter >= 0");
+    return NULL;
+  }
+  char err[LL_ERR_LEN] = "";
+  int status;
+  int64_t n_iter = 0;
+  int32_t converged = 0;
+  double *errors_data = PyArray_DATA(errors);
+  if (typenum == NPY_FLOAT64) {
+    const double *xd = PyArray_DATA(x);
+    double *dd = PyArray_DATA(dictionary), *cd = PyArray_DATA(code);
+    LL_CALL_NOGIL(status, ll_dict_learning_f64(xd, n, p, k, alpha, tol, max_iter, code_max_iter, code_tol,
+                                               constraint, positive_code, positive_dict, seed, previous_cost,
+                                               dd, cd, errors_data, &n_iter, &converged, threads, err,
+                                               sizeof err));
+  } else {
+    const float *xf = PyArray_DATA(x);
+    float *df = PyArray_DATA(dictionary), *cf = PyArray_DATA(code);
+    LL_CALL_NOGIL(status, ll_dict_learning_f32(xf, n, p, k, alpha, tol, max_iter, code_max_iter, code_tol,
+                                               constraint, positive_code, positive_dict, seed, previous_cost,
+                                               df, cf, errors_data, &n_iter, &converged, threads, err,
+                                               sizeof err));
+  }
+  if (status != LL_OK) return ll_raise_status(status, err);
+  return Py_BuildValue("(LO)", (long long)n_iter, converged ? Py_True : Py_False);
+}
+
+PyObject *ll_py_sparse_encode_lasso(PyObject *self, PyObject *args, PyObject *kwargs) {
+  static char *keywords[] = {"X", "dictionary", "code", "alpha", "positive", "max_iter", "tol", "n_threads", NULL};
+  PyObject *x_obj, *dict_obj, *code_obj, *threads_obj = NULL;
+  double alpha, tol;
+  int positive;
+  long long max_iter;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOdpLd|O", keywords, &x_obj, &dict_obj, &code_obj, &alpha,
+                                   &positive, &max_iter, &tol, &threads_obj))
+    return NULL;
+  factors f;
+  int32_t threads;
+  if (parse_factors(x_obj, dict_obj, code_obj, 0, &f) < 0 || ll_parse_threads(threads_obj, &threads) < 0) return NULL;
+  PyArrayObject *x = f.x, *dictionary = f.dictionary, *code = f.code;
+  int typenum = f.typenum;
+  npy_intp n = f.n, p = f.p, k = f.k;
+  char err[LL_ERR_LEN] = "";
+  int status;
+  if (typenum == NPY_FLOAT64) {
+    const double *xd = PyArray_DATA(x), *dd = PyArray_DATA(dictionary);
+    double *cd = PyArray_DATA(code);
+    LL_CALL_NOGIL(status, ll_sparse_encode_lasso_f64(xd, n, p, dd, k, alpha, positive, max_iter, tol, cd, threads,
+                                                     err, sizeof err));
+  } else {
+    const float *xf = PyArray_DATA(x), *df = PyArray_DATA(dictionary);
+    float *cf = PyArray_DATA(code);
+    LL_CALL_NOGIL(status, ll_sparse_encode_lasso_f32(xf, n, p, df, k, alpha, positive, max_iter, tol, cf, threads,
+                                                     err, sizeof err));
+  }
+  if (status != LL_OK) return ll_raise_status(status, err);
+  Py_RETURN_NONE;
+}

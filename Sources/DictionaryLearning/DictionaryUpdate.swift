@@ -1,0 +1,90 @@
+import LossLensCore
+
+/// The constraint every atom (row of the dictionary V) satisfies after each update.
+public enum AtomConstraint: Int32, Sendable {
+  /// `‖v_k‖₂ ≤ 1` (scikit-learn's `DictionaryLearning`); with `positiveDict` also `v_k ≥ 0`.
+  case unitNorm = 0
+  /// `v_k ≥ 0` and `Σ_f v_kf = 1`: the column-simplex constraint of LDD eq. (11).
+  case simplex = 1
+}
+
+/// The dictionary half of dictionary learning: one sweep of block coordinate descent over the
+/// atoms, each block minimised exactly under its constraint.
+enum DictionaryUpdate {
+  /// With `A = UᵀU` and `B = UᵀX` in the workspace, updates every atom `v_k` in turn to the
+  /// minimiser of `0.5 ‖X − UV‖²_F` over `v_k` within its constraint set. The block objective is
+  /// isotropic (`0.5 A_kk ‖v_k − w‖²` + const, `w = v_k + (B_k − A_k V) / A_kk`), so projecting `w`
+  /// onto the set is exact: clip and rescale for the (non-negative) unit ball, Condat's projection
+  /// for the simplex. An atom whose usage `A_kk` is at most 1e-6 is redrawn from a random sample
+  /// plus 1% noise and its code column zeroed, as scikit-learn does. Returns the number redrawn.
+  ///
+  /// - Complexity: O(K²·p).
+  // LDD eq. (11): the constraint D ≥ 0, 1ᵀD = 1ᵀ is `AtomConstraint.simplex` on the rows of V = Dᵀ.
+  static func sweep<T: LossLensReal>(
+    _ work: Workspace<T>, x: UnsafePointer<T>, dictionary v: UnsafeMutablePointer<T>,
+    constraint: AtomConstraint, positive: Bool, random: inout Xoshiro256
+  ) -> Int {
+    let n = work.samples, p = work.features, k = work.atoms
+    let atom = work.atom
+    var redrawn = 0
+    for a in 0..<k {
+      let usage = work.usage[a * k + a]
+      let row = v + a * p
+      if usage > 1e-6 {
+        // mixed = Vᵀ A_a, the current prediction of B_a.
+        T.gemv(trans: true, m: k, n: p, alpha: 1, a: v, lda: p, x: work.usageBLAS + a * k, incx: 1,
+               beta: 0, y: work.mixed, incy: 1)
+        let b = work.target + a * p, mixed = work.mixed
+        for f in 0..<p { atom[f] = Double(row[f]) + (Double(b[f]) - Double(mixed[f])) / usage }
+      } else {
+        redraw(atom: atom, from: x, samples: n, features: p, random: &random)
+        for i in 0..<n { work.code[i * k + a] = 0 }
+        redrawn += 1
+      }
+      project(atom: atom, count: p, constraint: constraint, positive: positive, work: work)
+      for f in 0..<p { row[f] = T(atom[f]) }
+    }
+    return redrawn
+  }
+
+  /// Projects `atom` onto its constraint set in place.
+  ///
+  /// - Complexity: O(p) (expected, for the simplex).
+  static func project<T>(
+    atom: UnsafeMutablePointer<Double>, count p: Int, constraint: AtomConstraint, positive: Bool,
+    work: Workspace<T>
+  ) {
+    switch constraint {
+    case .unitNorm:
+      var squared = 0.0
+      for f in 0..<p {
+        if positive, atom[f] < 0 { atom[f] = 0 }
+        squared += atom[f] * atom[f]
+      }
+      let norm = squared.squareRoot()
+      if norm > 1 { for f in 0..<p { atom[f] /= norm } }
+    case .simplex:
+      let tau = SimplexProjection.threshold(
+        UnsafeBufferPointer(start: atom, count: p), radius: 1, workspace: &work.simplex)
+      for f in 0..<p { atom[f] = Swift.max(atom[f] - tau, 0) }
+    }
+  }
+
+  /// A random sample of `x` plus Gaussian noise of 1% of its standard deviation (1 if zero).
+  ///
+  /// - Complexity: O(p).
+  static func redraw<T: LossLensReal>(
+    atom: UnsafeMutablePointer<Double>, from x: UnsafePointer<T>, samples n: Int, features p: Int,
+    random: inout Xoshiro256
+  ) {
+    let source = x + Int(random.next() % UInt64(n)) * p
+    var mean = 0.0
+    for f in 0..<p { mean += Double(source[f]) }
+    mean /= Double(p)
+    var variance = 0.0
+    for f in 0..<p { variance += (Double(source[f]) - mean) * (Double(source[f]) - mean) }
+    let std = (variance / Double(p)).squareRoot()
+    let noise = 0.01 * (std > 0 ? std : 1)
+    for f in 0..<p { atom[f] = Double(source[f]) + noise * random.nextGaussian() }
+  }
+}

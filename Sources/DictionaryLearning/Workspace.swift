@@ -1,0 +1,92 @@
+import LossLensCore
+
+/// Every buffer one dictionary-learning or sparse-coding run needs, allocated once up front so
+/// that no iteration allocates. Matrices are row-major; `T` buffers feed BLAS, `Double` buffers
+/// hold the small K-sized statistics the solvers work on.
+final class Workspace<T: LossLensReal> {
+  let samples: Int, features: Int, atoms: Int
+  /// `C = X Vᵀ` (n×K), as BLAS returns it and in double precision.
+  let crossBLAS: UnsafeMutablePointer<T>, cross: UnsafeMutablePointer<Double>
+  /// `G = V Vᵀ` (K×K).
+  let gramBLAS: UnsafeMutablePointer<T>, gram: UnsafeMutablePointer<Double>
+  /// The code U (n×K) in double precision and its `T` mirror for BLAS.
+  let code: UnsafeMutablePointer<Double>, codeBLAS: UnsafeMutablePointer<T>
+  /// `G u` per sample (n×K), scratch of the coordinate descent.
+  let gramTimesCode: UnsafeMutablePointer<Double>
+  /// `A = UᵀU` (K×K) and its `T` mirror.
+  let usage: UnsafeMutablePointer<Double>, usageBLAS: UnsafeMutablePointer<T>
+  /// `B = Uᵀ X` (K×p).
+  let target: UnsafeMutablePointer<T>
+  /// `Vᵀ A_k` (p) and the atom being updated, in double precision (p).
+  let mixed: UnsafeMutablePointer<T>, atom: UnsafeMutablePointer<Double>
+  /// `‖x_i‖²` per sample (n).
+  let squaredNorms: UnsafeMutablePointer<Double>
+  var simplex: SimplexProjection.Workspace
+
+  init(samples: Int, features: Int, atoms: Int) {
+    self.samples = samples
+    self.features = features
+    self.atoms = atoms
+    let nk = samples * atoms, kk = atoms * atoms
+    crossBLAS = .allocate(capacity: nk)
+    cross = .allocate(capacity: nk)
+    gramBLAS = .allocate(capacity: kk)
+    gram = .allocate(capacity: kk)
+    code = .allocate(capacity: nk)
+    codeBLAS = .allocate(capacity: nk)
+    gramTimesCode = .allocate(capacity: nk)
+    usage = .allocate(capacity: kk)
+    usageBLAS = .allocate(capacity: kk)
+    target = .allocate(capacity: atoms * features)
+    mixed = .allocate(capacity: features)
+    atom = .allocate(capacity: features)
+    squaredNorms = .allocate(capacity: samples)
+    simplex = SimplexProjection.Workspace(capacity: features)
+  }
+
+  deinit {
+    for buffer in [cross, gram, code, gramTimesCode, usage, atom, squaredNorms] { buffer.deallocate() }
+    for buffer in [crossBLAS, gramBLAS, codeBLAS, usageBLAS, target, mixed] { buffer.deallocate() }
+    simplex.deallocate()
+  }
+
+  /// Recomputes `C = X Vᵀ` and `G = V Vᵀ` for the dictionary `v` (K×p).
+  ///
+  /// - Complexity: O(n·p·K + K²·p), in BLAS.
+  func refreshCross(x: UnsafePointer<T>, dictionary v: UnsafePointer<T>) {
+    let n = samples, p = features, k = atoms
+    T.gemm(transA: false, transB: true, m: n, n: k, k: p, alpha: 1, a: x, lda: p, b: v, ldb: p,
+           beta: 0, c: crossBLAS, ldc: k)
+    T.syrk(trans: false, n: k, k: p, alpha: 1, a: v, lda: p, beta: 0, c: gramBLAS, ldc: k)
+    for i in 0..<(n * k) { cross[i] = Double(crossBLAS[i]) }
+    for i in 0..<(k * k) { gram[i] = Double(gramBLAS[i]) }
+  }
+
+  /// Recomputes `A = UᵀU` from the double-precision code.
+  ///
+  /// - Complexity: O(n·K²).
+  func refreshUsage() {
+    Double.syrk(trans: true, n: atoms, k: samples, alpha: 1, a: code, lda: atoms, beta: 0, c: usage, ldc: atoms)
+    for i in 0..<(atoms * atoms) { usageBLAS[i] = T(usage[i]) }
+  }
+
+  /// Copies the double-precision code to its BLAS mirror.
+  func mirrorCode() {
+    for i in 0..<(samples * atoms) { codeBLAS[i] = T(code[i]) }
+  }
+
+  /// Stores `‖x_i‖²` for every row of `x`.
+  ///
+  /// - Complexity: O(n·p).
+  func computeSquaredNorms(x: UnsafePointer<T>) {
+    for i in 0..<samples {
+      var s = 0.0
+      let row = x + i * features
+      for f in 0..<features {
+        let value = Double(row[f])
+        s += value * value
+      }
+      squaredNorms[i] = s
+    }
+  }
+}

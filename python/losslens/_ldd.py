@@ -1,0 +1,368 @@
+"""Learning-Domain Decomposition (LDD): what a model learns and forgets, when, and from which samples."""
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from . import _core
+from ._dictionary_learning import _CODE_TOL, dict_learning_native
+from ._simplex import project_simplex
+from ._validation import as_real_array, check_n_jobs, check_scalar
+
+
+def _loss_differences(losses):
+    """LDD eq. (3)-(4) transposed: row t of the result is Δℓ^(t+1) = ℓ^(t) − ℓ^(t+1), C-contiguous float64.
+
+    ``losses`` has shape (n_samples, n_checkpoints) in any memory layout; a transposed checkpoint-major
+    array (``LossRecorder.losses``) is read in place and the differences come out without a transpose copy.
+    """
+    by_checkpoint = losses.T
+    differences = np.empty((by_checkpoint.shape[0] - 1, by_checkpoint.shape[1]), dtype=np.float64)
+    return np.subtract(by_checkpoint[:-1], by_checkpoint[1:], out=differences)
+
+
+def _check_losses(losses, name, min_columns):
+    """Validate a loss (or loss-difference) matrix without copying a float array that is already fine."""
+    array = np.asarray(losses)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_checkpoints), got an array of shape {array.shape}")
+    if array.shape[0] < 1 or array.shape[1] < min_columns:
+        raise ValueError(f"{name} must have at least 1 sample and {min_columns} columns, got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinity")
+    return array
+
+
+def _domain_losses(code_differences, dictionary, mean_losses, loss_sums):
+    """Integrate A_Δ into domain losses a^(t) (K, T+1), fixing the integration constant.
+
+    With P(t) = Σ_{s≤t} Δa^(s) (P(0) = 0) every choice is a^(t) = c − P(t). The constant c is
+    (1) at least b = max_t P(t), so that every a_k^(t) ≥ 0 (Assumption 2);
+    (2) of total Σ_k c_k = max(Σ_k b_k, mean_t(Σ_i ℓ_i^(t) + Σ_k P_k(t))), the least-squares fit of
+        Σ_k a_k^(t) ≈ Σ_i ℓ_i^(t) over t (eq. 8) subject to (1);
+    (3) split among domains by least squares on the samples, min ‖mean_t(ℓ^(t) − D a^(t))‖² (eq. 6),
+        over the simplex of that total above b (projected gradient, exact Euclidean projection).
+    Without losses (``mean_losses`` None) c = b: every domain's loss curve bottoms out at 0.
+    """
+    cumulative = np.zeros((code_differences.shape[0], code_differences.shape[1] + 1))
+    np.cumsum(code_differences, axis=1, out=cumulative[:, 1:])
+    lower = cumulative.max(axis=1)
+    if mean_losses is None:
+        return lower[:, None] - cumulative
+    total = max(lower.sum(), float(np.mean(loss_sums + cumulative.sum(axis=0))))
+    excess = total - lower.sum()
+    offset = np.zeros_like(lower)
+    if excess > 0:
+        # min_u 0.5‖D(b + u) − m‖², u ≥ 0, Σu = excess, with m = mean_t ℓ^(t) + D mean_t P(t).
+        target = mean_losses + dictionary @ cumulative.mean(axis=1) - dictionary @ lower
+        gram = dictionary.T @ dictionary
+        linear = dictionary.T @ target
+        step = 1.0 / max(np.linalg.eigvalsh(gram)[-1], np.finfo(float).tiny)
+        offset = np.full_like(lower, excess / len(lower))
+        momentum, t_k = offset.copy(), 1.0
+        for _ in range(500):
+            updated = project_simplex(momentum - step * (gram @ momentum - linear), radius=excess)
+            t_next = 0.5 * (1 + np.sqrt(1 + 4 * t_k * t_k))
+            momentum = updated + (t_k - 1) / t_next * (updated - offset)
+            if np.abs(updated - offset).max() <= 1e-12 * excess:
+                offset = updated
+                break
+            offset, t_k = updated, t_next
+    return (lower + offset)[:, None] - cumulative
+
+
+class LDD(BaseEstimator):
+    """Learning-Domain Decomposition of a loss matrix (Oyama et al.).
+
+    Factors the loss differences ``L_Δ = L[:, :-1] − L[:, 1:]`` (eq. 3-4; positive = learned) as
+    ``L_Δ ≈ D A_Δ`` with every column of D on the probability simplex and an L1 penalty on A_Δ
+    (eq. 11), by sparse dictionary learning on ``X = L_Δᵀ`` (``losslens.DictionaryLearning`` with
+    ``dict_constraint="simplex"``), then integrates A_Δ into non-negative domain losses whose sum
+    tracks the total loss (eq. 8).
+
+    Parameters
+    ----------
+    n_domains : int, default=10
+        Number of learning-domains K; at most min(n_samples, n_checkpoints − 1).
+    alpha : float, default=0.01
+        L1 weight in scikit-learn's convention: the objective is
+        ``0.5 ‖L_Δ − D A_Δ‖²_F + alpha ‖A_Δ‖₁,₁``, i.e. eq. (11) with λ = 2·alpha.
+    max_iter : int, default=1000
+        Maximum alternating iterations per initialisation.
+    tol : float, default=1e-8
+        Stop when the objective decreased by less than ``tol`` times itself.
+    n_init : int, default=1
+        Initialisations; the fit with the lowest objective is kept. The first starts from the
+        leading singular vectors of L_Δ (absolute values, normalised), the others from random
+        checkpoints' positive loss differences.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the restarts and atom redraws.
+    verbose : bool, default=False
+        Print the objective as the fit proceeds.
+    progress : bool, default=True
+        Show a progress bar (tqdm, if installed) during ``fit``.
+    n_jobs : int, default=None
+        Threads of the native core; None uses the library budget.
+
+    Attributes
+    ----------
+    dictionary_ : ndarray of shape (n_samples, n_domains)
+        D: column k holds every sample's contribution to domain k (non-negative, sums to 1).
+    code_differences_ : ndarray of shape (n_domains, n_checkpoints − 1)
+        A_Δ: Δa^(t) = a^(t−1) − a^(t); positive = the domain is learned at step t.
+    domain_losses_ : ndarray of shape (n_domains, n_checkpoints)
+        a^(t), non-negative, integrated from A_Δ with the constant fixed as described in ``fit``.
+    loss_sum_residual_ : ndarray of shape (n_checkpoints,)
+        Σ_k a_k^(t) − Σ_i ℓ_i^(t), the deviation from eq. (8) (None after ``fit_differences``
+        without ``initial_losses``).
+    multiplicity_ : ndarray of shape (n_samples,)
+        Domain multiplicity m_i = Σ_k d_ki (eq. 12).
+    objective_ : float
+        Final objective ``0.5 ‖L_Δ − D A_Δ‖²_F + alpha ‖A_Δ‖₁,₁``.
+    n_iter_ : int
+        Iterations of the kept fit.
+    reconstruction_error_ : float
+        ‖L_Δ − D A_Δ‖_F / ‖L_Δ‖_F.
+
+    References
+    ----------
+    M. Oyama et al., "Learning-Domain Decomposition: what a model learns, when and from which data",
+    eq. (3)-(4) loss differences, (8) loss-sum identity, (11) objective, (12) multiplicity, sec. 5.4 pruning.
+    P. Efraimidis, P. Spirakis, "Weighted random sampling with a reservoir", Inf. Process. Lett. 97 (2006).
+    """
+
+    def __init__(self, n_domains=10, alpha=0.01, max_iter=1000, tol=1e-8, n_init=1, random_state=None,
+                 verbose=False, progress=True, n_jobs=None):
+        self.n_domains = n_domains
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_init = n_init
+        self.random_state = random_state
+        self.verbose = verbose
+        self.progress = progress
+        self.n_jobs = n_jobs
+
+    def fit(self, losses, y=None):
+        """Fit on the loss matrix ``losses`` of shape (n_samples, n_checkpoints); returns self.
+
+        Column t holds every sample's loss at checkpoint t; at least two checkpoints. The matrix is
+        read in place (e.g. ``LossRecorder.losses``); only the differences are allocated (float64).
+        The integration constant of ``domain_losses_`` is the one of eq. (8) made unique: every
+        domain's loss stays ≥ 0, the total Σ_k c_k is the least-squares fit of Σ_k a_k^(t) to
+        Σ_i ℓ_i^(t) over t, and its split among domains best reconstructs the mean loss vector (eq. 6).
+        """
+        losses = _check_losses(losses, "losses", 2)
+        differences = _loss_differences(losses)
+        mean_losses = losses.mean(axis=1, dtype=np.float64)
+        loss_sums = losses.sum(axis=0, dtype=np.float64)
+        return self._fit(differences, mean_losses, loss_sums)
+
+    def fit_differences(self, L_delta, initial_losses=None):
+        """Fit on the loss differences ``L_delta`` (n_samples, n_checkpoints − 1) directly; returns self.
+
+        ``initial_losses`` (n_samples,), the losses ℓ^(0) at the first checkpoint, recovers the loss
+        matrix and with it the integration constant of ``fit``; without it every domain's loss curve
+        is shifted to bottom out at 0 and ``loss_sum_residual_`` is None.
+        """
+        L_delta = _check_losses(L_delta, "L_delta", 1)
+        differences = np.ascontiguousarray(L_delta.T, dtype=np.float64)
+        if initial_losses is None:
+            return self._fit(differences, None, None)
+        initial = as_real_array(initial_losses, "initial_losses", ndim=(1,), allow_float32=False)
+        if initial.shape != (L_delta.shape[0],):
+            raise ValueError(f"initial_losses must have shape ({L_delta.shape[0]},), got {initial.shape}")
+        # ℓ^(t) = ℓ^(0) − Σ_{s≤t} Δℓ^(s)
+        drops = np.zeros(L_delta.shape[1] + 1)
+        np.cumsum(differences.sum(axis=1), out=drops[1:])
+        loss_sums = initial.sum() - drops
+        mean_losses = initial - (differences.shape[0] - np.arange(differences.shape[0])) @ differences / (
+            differences.shape[0] + 1)
+        return self._fit(differences, mean_losses, loss_sums)
+
+    def _check_params(self, n_samples, n_steps):
+        n_domains = check_scalar(self.n_domains, "n_domains", kind=numbers.Integral, low=1)
+        if n_domains > min(n_samples, n_steps):
+            raise ValueError(
+                f"n_domains={n_domains} is larger than the data allows: at most min(n_samples, n_checkpoints - 1)"
+                f" = {min(n_samples, n_steps)}"
+            )
+        check_scalar(self.alpha, "alpha", low=0)
+        check_scalar(self.max_iter, "max_iter", kind=numbers.Integral, low=0)
+        check_scalar(self.tol, "tol", low=0)
+        check_scalar(self.n_init, "n_init", kind=numbers.Integral, low=1)
+        check_n_jobs(self.n_jobs)
+        return n_domains
+
+    def _initial_dictionary(self, X, n_domains, random_state):
+        """Random restart: the positive loss drops of random checkpoints, normalised (rows of V = Dᵀ)."""
+        rows = random_state.choice(X.shape[0], size=n_domains, replace=False)
+        atoms = np.maximum(X[rows], 0) + 1e-3 * random_state.random_sample((n_domains, X.shape[1])) * (
+            np.abs(X).mean() + np.finfo(float).tiny)
+        return atoms / atoms.sum(axis=1, keepdims=True)
+
+    def _fit(self, X, mean_losses, loss_sums):
+        n_steps, n_samples = X.shape
+        n_domains = self._check_params(n_samples, n_steps)
+        random_state = check_random_state(self.random_state)
+        bar = _progress_bar(self.progress and not self.verbose, self.max_iter * self.n_init, "LDD")
+        best = None
+        try:
+            for restart in range(self.n_init):
+                inits = {}
+                if restart > 0:
+                    inits = {"dict_init": self._initial_dictionary(X, n_domains, random_state),
+                             "code_init": np.zeros((n_steps, n_domains))}
+                code, dictionary, errors, n_iter = dict_learning_native(
+                    X, n_domains, alpha=self.alpha, max_iter=self.max_iter, tol=self.tol, dict_constraint="simplex",
+                    random_state=random_state, n_jobs=self.n_jobs, verbose=self.verbose, progress=bar, **inits)
+                objective = _objective(X, code, dictionary, self.alpha)
+                if bar is not None:
+                    bar.update(self.max_iter - n_iter)
+                if best is None or objective < best[0]:
+                    best = (objective, code, dictionary, n_iter)
+        finally:
+            if bar is not None:
+                bar.close()
+        self.objective_, code, dictionary, self.n_iter_ = best
+        self.dictionary_ = np.ascontiguousarray(dictionary.T)
+        self.code_differences_ = np.ascontiguousarray(code.T)
+        residual = X - code @ dictionary
+        self.reconstruction_error_ = float(np.linalg.norm(residual) / max(np.linalg.norm(X), np.finfo(float).tiny))
+        self.multiplicity_ = self.dictionary_.sum(axis=1)  # LDD eq. (12)
+        self.domain_losses_ = _domain_losses(self.code_differences_, self.dictionary_, mean_losses, loss_sums)
+        self.loss_sum_residual_ = None if loss_sums is None else self.domain_losses_.sum(axis=0) - loss_sums
+        return self
+
+    def transform(self, new_losses):
+        """Code new checkpoints against the fitted domains.
+
+        ``new_losses`` (n_samples, n_new_checkpoints ≥ 2) is differenced as in ``fit`` and each step's
+        difference is Lasso-coded against D; returns A_Δ of shape (n_domains, n_new_checkpoints − 1).
+        """
+        check_is_fitted(self)
+        losses = _check_losses(new_losses, "new_losses", 2)
+        if losses.shape[0] != self.dictionary_.shape[0]:
+            raise ValueError(f"new_losses must have {self.dictionary_.shape[0]} rows (samples), got {losses.shape[0]}")
+        X = _loss_differences(losses)
+        code = np.zeros((X.shape[0], self.dictionary_.shape[1]))
+        _core.sparse_encode_lasso(X, np.ascontiguousarray(self.dictionary_.T), code, float(self.alpha), False,
+                                  1000, _CODE_TOL, check_n_jobs(self.n_jobs))
+        return code.T
+
+    def top_samples(self, k, n=10):
+        """Indices of the ``n`` samples contributing most to domain ``k``, largest first."""
+        check_is_fitted(self)
+        k = check_scalar(k, "k", kind=numbers.Integral, low=0, high=self.dictionary_.shape[1] - 1)
+        n = check_scalar(n, "n", kind=numbers.Integral, low=1)
+        column = self.dictionary_[:, k]
+        n = min(n, len(column))
+        top = np.argpartition(-column, n - 1)[:n]
+        return top[np.argsort(-column[top], kind="stable")]
+
+    def prune(self, n_keep, random_state=None):
+        """Keep ``n_keep`` distinct samples drawn without replacement with probability ∝ m_i (sec. 5.4).
+
+        Efraimidis–Spirakis keys log(u_i) / m_i with u_i uniform: the ``n_keep`` largest keys are a
+        weighted sample without replacement, in O(N log N).
+        Samples with m_i = 0 come only after every positive-weight sample, in random order.
+        Returns the indices in order of selection.
+        """
+        check_is_fitted(self)
+        weights = self.multiplicity_
+        n_keep = check_scalar(n_keep, "n_keep", kind=numbers.Integral, low=1, high=len(weights))
+        random_state = check_random_state(random_state)
+        uniform = random_state.random_sample(len(weights))
+        with np.errstate(divide="ignore"):
+            keys = np.where(weights > 0, np.log(uniform) / np.maximum(weights, np.finfo(float).tiny),
+                            -np.inf)
+        # Zero-weight samples: ordered by a second random key, below every positive-weight one.
+        tie_break = np.where(weights > 0, 0.0, uniform)
+        return np.lexsort((tie_break, keys))[::-1][:n_keep]
+
+    def match_domains(self, other):
+        """Pair this fit's domains with those of ``other``: another fitted LDD on the same samples, or a
+        dictionary array of shape (n_samples, n_other_domains) (e.g. a planted one).
+
+        Hungarian matching (``scipy.optimize.linear_sum_assignment``) maximising the cosine similarity
+        of D's columns. Returns ``(pairs, similarities)``: ``pairs`` of shape (m, 2) holds
+        (domain of self, domain of other), m = min of the two n_domains, sorted by self's domain.
+        """
+        from scipy.optimize import linear_sum_assignment
+
+        check_is_fitted(self)
+        if isinstance(other, LDD):
+            check_is_fitted(other)
+            other = other.dictionary_
+        other = as_real_array(other, "other", allow_float32=False)
+        if other.shape[0] != self.dictionary_.shape[0]:
+            raise ValueError(f"other must cover the same {self.dictionary_.shape[0]} samples, got {other.shape[0]}")
+        ours = self.dictionary_ / np.maximum(np.linalg.norm(self.dictionary_, axis=0), np.finfo(float).tiny)
+        theirs = other / np.maximum(np.linalg.norm(other, axis=0), np.finfo(float).tiny)
+        similarity = ours.T @ theirs
+        rows, cols = linear_sum_assignment(similarity, maximize=True)
+        return np.column_stack([rows, cols]), similarity[rows, cols]
+
+    def plot_code_differences(self, ax=None):
+        """Heatmap of A_Δ (domains × steps): blue = learning (Δa > 0), red = forgetting."""
+        check_is_fitted(self)
+        ax = _axes(ax)
+        limit = max(np.abs(self.code_differences_).max(), np.finfo(float).tiny)
+        image = ax.imshow(self.code_differences_, aspect="auto", cmap="RdBu", vmin=-limit, vmax=limit,
+                          interpolation="nearest")
+        ax.set_xlabel("step t")
+        ax.set_ylabel("domain k")
+        ax.set_title("A_Δ (blue: learning, red: forgetting)")
+        ax.figure.colorbar(image, ax=ax)
+        return ax
+
+    def plot_domain_losses(self, ax=None):
+        """Each domain's loss curve a_k^(t) over the checkpoints."""
+        check_is_fitted(self)
+        ax = _axes(ax)
+        for k, curve in enumerate(self.domain_losses_):
+            ax.plot(curve, label=f"domain {k}")
+        ax.set_xlabel("checkpoint t")
+        ax.set_ylabel("domain loss a_k")
+        ax.legend(fontsize="small", ncol=2)
+        return ax
+
+    def plot_multiplicity(self, ax=None, bins=50):
+        """Histogram of the domain multiplicity m_i (eq. 12)."""
+        check_is_fitted(self)
+        ax = _axes(ax)
+        ax.hist(self.multiplicity_, bins=bins)
+        ax.set_xlabel("domain multiplicity m_i")
+        ax.set_ylabel("samples")
+        return ax
+
+
+def _objective(X, code, dictionary, alpha):
+    """0.5 ‖X − U V‖²_F + alpha ‖U‖₁,₁ evaluated directly."""
+    return float(0.5 * np.square(X - code @ dictionary).sum() + alpha * np.abs(code).sum())
+
+
+def _axes(ax):
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots()[1]
+
+
+def _progress_bar(enabled, total, description):
+    """A tqdm bar when enabled and tqdm is installed, else None."""
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=description, leave=False)
+
+
+__all__ = ["LDD"]

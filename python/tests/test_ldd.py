@@ -1,0 +1,177 @@
+import numpy as np
+import pytest
+from scipy.stats import chisquare
+
+import losslens
+from losslens import LDD, LossRecorder
+
+
+def planted(seed, n_samples=400, n_steps=60, n_domains=4, noise=1e-4):
+    """L = D A + noise with D column-simplex (disjoint groups) and sigmoid domain losses (LDD eq. 6)."""
+    rng = np.random.default_rng(seed)
+    groups = rng.integers(0, n_domains, n_samples)
+    D = np.zeros((n_samples, n_domains))
+    D[np.arange(n_samples), groups] = rng.uniform(0.5, 1.5, n_samples)
+    D /= D.sum(axis=0)
+    steps = np.arange(n_steps + 1)
+    A = np.array([
+        50 * (k + 1) * (1 / (1 + np.exp((steps - rng.integers(5, n_steps - 5)) / 2)) + 0.05)
+        for k in range(n_domains)
+    ])
+    return D @ A + noise * rng.normal(size=(n_samples, n_steps + 1)), D, A
+
+
+def fit(L, **params):
+    params = {"n_domains": 4, "alpha": 0.01, "random_state": 0, "progress": False, **params}
+    return LDD(**params).fit(L)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ldd_eq11_recovers_planted_domains(seed):
+    L, D, _ = planted(seed)
+    model = fit(L, n_init=2)
+    _, similarity = model.match_domains(D)
+    assert similarity.min() > 0.95
+    assert (model.dictionary_ >= 0).all()
+    np.testing.assert_allclose(model.dictionary_.sum(axis=0), 1.0, rtol=0, atol=1e-12)
+    residual = L[:, :-1] - L[:, 1:] - model.dictionary_ @ model.code_differences_
+    expected = 0.5 * np.square(residual).sum() + 0.01 * np.abs(model.code_differences_).sum()
+    np.testing.assert_allclose(model.objective_, expected, rtol=1e-10)
+    np.testing.assert_allclose(model.reconstruction_error_,
+                               np.linalg.norm(residual) / np.linalg.norm(L[:, :-1] - L[:, 1:]), rtol=1e-10)
+
+
+def test_ldd_eq8_sum_of_domain_losses_identity():
+    L, D, A = planted(3, noise=0.0)
+    model = fit(L, alpha=1e-6)
+    a = model.domain_losses_
+    assert (a >= -1e-12).all()
+    np.testing.assert_allclose(a[:, :-1] - a[:, 1:], model.code_differences_, atol=1e-9)
+    np.testing.assert_allclose(model.loss_sum_residual_, a.sum(axis=0) - L.sum(axis=0), atol=1e-9)
+    # Noise-free, nearly unpenalised: the domains' losses add up to the total loss (eq. 8).
+    assert np.abs(model.loss_sum_residual_).max() < 1e-3 * L.sum(axis=0).max()
+    # Each recovered domain's loss curve follows its planted one (D is recovered to cosine > 0.998 here).
+    pairs, _ = model.match_domains(D)
+    np.testing.assert_allclose(a[pairs[:, 0]], A[pairs[:, 1]], rtol=0, atol=0.05 * A.max())
+
+
+def test_ldd_eq12_multiplicity_and_top_samples():
+    L, D, _ = planted(4)
+    model = fit(L)
+    np.testing.assert_allclose(model.multiplicity_, model.dictionary_.sum(axis=1))
+    top = model.top_samples(2, n=7)
+    column = model.dictionary_[:, 2]
+    assert len(set(top)) == 7 and (np.diff(column[top]) <= 0).all()
+    assert column[top[-1]] >= np.sort(column)[-7]
+
+
+def test_prune_distinct_and_proportional_to_multiplicity():
+    L, _, _ = planted(5, n_samples=60)
+    model = fit(L)
+    kept = model.prune(40, random_state=0)
+    assert len(np.unique(kept)) == 40
+    # One draw is exactly a weighted draw: frequencies follow m_i / sum(m) (chi-square).
+    counts = np.bincount([model.prune(1, random_state=seed)[0] for seed in range(6000)], minlength=60)
+    expected = 6000 * model.multiplicity_ / model.multiplicity_.sum()
+    assert chisquare(counts, expected).pvalue > 1e-3
+
+
+def test_determinism_under_random_state():
+    L, _, _ = planted(6)
+    first, second = fit(L, n_init=3, random_state=7), fit(L, n_init=3, random_state=7)
+    for name in ["dictionary_", "code_differences_", "domain_losses_", "multiplicity_"]:
+        np.testing.assert_array_equal(getattr(first, name), getattr(second, name))
+    np.testing.assert_array_equal(first.prune(50, random_state=1), second.prune(50, random_state=1))
+
+
+def test_n_init_keeps_the_best_objective():
+    L, _, _ = planted(7)
+    single = fit(L, n_init=1)
+    several = fit(L, n_init=4)
+    assert several.objective_ <= single.objective_ * (1 + 1e-12)
+
+
+def test_fit_differences_matches_fit():
+    L, _, _ = planted(8)
+    from_losses = fit(L)
+    from_differences = LDD(n_domains=4, alpha=0.01, random_state=0, progress=False).fit_differences(
+        L[:, :-1] - L[:, 1:], initial_losses=L[:, 0])
+    np.testing.assert_allclose(from_differences.dictionary_, from_losses.dictionary_, atol=1e-10)
+    np.testing.assert_allclose(from_differences.domain_losses_, from_losses.domain_losses_, rtol=1e-8, atol=1e-8)
+    bare = LDD(n_domains=4, random_state=0, progress=False).fit_differences(L[:, :-1] - L[:, 1:])
+    assert bare.loss_sum_residual_ is None
+    np.testing.assert_allclose(bare.domain_losses_.min(axis=1), 0.0, atol=1e-12)
+
+
+def test_transform_codes_optimally_against_fitted_domains():
+    L, _, _ = planted(9)
+    model = fit(L)
+    code = model.transform(L)
+    assert code.shape == model.code_differences_.shape
+    residual = L[:, :-1] - L[:, 1:] - model.dictionary_ @ code
+    assert 0.5 * np.square(residual).sum() + 0.01 * np.abs(code).sum() <= model.objective_ * (1 + 1e-9)
+
+
+def test_match_domains_with_itself_is_identity():
+    L, _, _ = planted(10)
+    model = fit(L)
+    pairs, similarity = model.match_domains(model)
+    np.testing.assert_array_equal(pairs, np.column_stack([np.arange(4), np.arange(4)]))
+    np.testing.assert_allclose(similarity, 1.0)
+
+
+@pytest.mark.parametrize("path", [None, "losses.npy"])
+def test_recorder_feeds_ldd_without_copy(tmp_path, path):
+    L, _, _ = planted(11, n_samples=50, n_steps=150)
+    recorder = LossRecorder(50, dtype=np.float64, path=None if path is None else tmp_path / path)
+    for column in L.T:
+        recorder.append(column)
+    matrix = recorder.matrix()
+    assert matrix.shape == (50, 151) and np.shares_memory(matrix, recorder.losses)
+    np.testing.assert_array_equal(matrix, L)
+    np.testing.assert_allclose(fit(matrix).dictionary_, fit(np.array(L)).dictionary_, atol=1e-10)
+    if path is not None:
+        recorder.close()
+        np.testing.assert_array_equal(np.load(tmp_path / path, mmap_mode="r").T, L)
+
+
+def test_recorder_float32_default_and_bad_vectors():
+    recorder = LossRecorder(3)
+    recorder.append([1, 2, 3])
+    assert recorder.losses.dtype == np.float32 and len(recorder) == 1
+    with pytest.raises(ValueError, match=r"losses must have shape \(3,\)"):
+        recorder.append([1, 2])
+    with pytest.raises(ValueError, match="n_samples"):
+        LossRecorder(0)
+
+
+@pytest.mark.parametrize(
+    "losses, params, fragment",
+    [
+        (np.array([[1.0, np.nan], [2.0, 1.0]]), {}, "NaN or infinity"),
+        (np.array([[1.0, np.inf], [2.0, 1.0]]), {}, "NaN or infinity"),
+        (np.ones(5), {}, "2-D"),
+        (np.ones((5, 1)), {}, "at least 1 sample and 2 columns"),
+        (np.ones((5, 4)), {"n_domains": 4}, "larger than the data allows"),
+        (np.ones((3, 8)), {"n_domains": 4}, "larger than the data allows"),
+        (np.ones((5, 4)), {"n_domains": 2, "alpha": -0.1}, "alpha must be >= 0"),
+    ],
+)
+def test_bad_input_raises(losses, params, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        LDD(progress=False, **params).fit(losses)
+
+
+def test_plots_draw(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    L, _, _ = planted(12)
+    model = fit(L)
+    for plot in [model.plot_code_differences, model.plot_domain_losses, model.plot_multiplicity]:
+        ax = plot()
+        ax.figure.savefig(tmp_path / "plot.png")
+        assert ax.has_data()
+
+
+def test_exported():
+    assert losslens.LDD is LDD and losslens.LossRecorder is LossRecorder

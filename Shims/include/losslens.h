@@ -277,6 +277,7 @@ int32_t ll_polca_allocate(const double *grads, const double *steps, const double
                           double share_tol, double *allocation, double *first_order,
                           double *projected_loss, uint8_t *guarded, int32_t n_threads,
                           char *err, int64_t err_len);
+
 /* ---- DictionaryLearning ------------------------------------------------------------------- */
 
 /**

@@ -2,11 +2,16 @@
 import torch  # noqa: F401  (fails early with a clear ImportError when torch is missing)
 
 from ._dids import DIDSLoop, domain_task_gradients, mean_gradient, per_sample_gradients, select_parameters  # noqa: E402
+from ._polca import FlatModel, hessian_vector_product, polca_from_checkpoints, span_loss_change  # noqa: E402
 
 __all__ = [
     "DIDSLoop",
+    "FlatModel",
     "domain_task_gradients",
+    "hessian_vector_product",
     "mean_gradient",
     "per_sample_gradients",
+    "polca_from_checkpoints",
     "select_parameters",
+    "span_loss_change",
 ]

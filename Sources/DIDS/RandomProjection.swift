@@ -1,3 +1,4 @@
+import Glibc
 import LossLensCore
 
 /// DIDS eq. (5) and appendix A: the Johnson–Lindenstrauss projection g̃ = Rᵀ g with R ∈ ℝ^{h×s},
@@ -45,15 +46,28 @@ public struct RandomProjection: Sendable {
     let scale = 1 / Double(components).squareRoot()
     switch kind {
     case .rademacher:
-      let plus = T(scale), minus = T(-scale)
+      let signs = [T(scale), T(-scale)]
       var i = 0
       while i < count {
-        let bits = rng.next()
-        for t in 0..<min(64, count - i) { out[i + t] = (bits >> UInt64(t)) & 1 == 0 ? plus : minus }
-        i += 64
+        var bits = rng.next()
+        let end = min(i + 64, count)
+        while i < end {
+          out[i] = signs[Int(bits & 1)]
+          bits >>= 1
+          i += 1
+        }
       }
     case .gaussian:
-      for i in 0..<count { out[i] = T(rng.nextGaussian() * scale) }
+      // Box–Muller, both deviates of every pair of uniforms.
+      var i = 0
+      while i < count {
+        var u = rng.nextUnit()
+        while u <= 0 { u = rng.nextUnit() }
+        let radius = (-2 * log(u)).squareRoot() * scale, angle = 2 * Double.pi * rng.nextUnit()
+        out[i] = T(radius * cos(angle))
+        if i + 1 < count { out[i + 1] = T(radius * sin(angle)) }
+        i += 2
+      }
     }
   }
 

@@ -1,8 +1,8 @@
 """DIDS pieces vs their references, same inputs, same run.
 
 - GradientSketch (top-k + block-generated JL, R never held) vs NumPy top-k + scikit-learn's
-  SparseRandomProjection / GaussianRandomProjection (R held in memory); quality: worst distortion of
-  pairwise squared distances of the sketched rows.
+  SparseRandomProjection (its default density 1/sqrt(h)) / GaussianRandomProjection, which hold R in
+  memory; quality: worst distortion of pairwise squared distances of 200 sketched rows.
 - fim_impact vs the NumPy twin (72 domains x 9 tasks, as in the paper); quality: max relative error.
 - fit_exponential_decay vs scipy.optimize.curve_fit (the authors' p0 and maxfev) on 300 noisy
   histories; quality: summed residual cost, ours / scipy.
@@ -44,8 +44,7 @@ def _sketch_cases(emit, rng):
 
         def reference():
             masked = _topk_numpy(X, keep)
-            params = dict(density=1.0) if Reference is SparseRandomProjection else {}
-            return masked, Reference(s, random_state=0, **params).fit_transform(masked)
+            return masked, Reference(s, random_state=0).fit_transform(masked)
 
         theirs, (masked, Z) = best_time(reference, repeat=1, min_total=0)
         emit(row(f"sketch {m}x{h} f32 top-{keep} -> {s} {kind}", ours, theirs,

@@ -106,7 +106,7 @@ public enum ExponentialDecay {
       let first = index < perSign ? 0 : perSign
       var left = log(abs(rates[max(first, index - 1)])), right = log(abs(rates[min(first + perSign - 1, index + 1)]))
       let ratio = (5.0.squareRoot() - 1) / 2
-      for _ in 0..<60 {
+      for _ in 0..<40 {
         let m1 = right - ratio * (right - left), m2 = left + ratio * (right - left)
         if profile(sign * exp(m1)).0 < profile(sign * exp(m2)).0 { right = m2 } else { left = m1 }
       }
@@ -147,16 +147,15 @@ public enum ExponentialDecay {
     guard cost.isFinite else { return result(.converged) }
     while evaluations < maxEvaluations {
       // Normal equations JᵀJ δ = −Jᵀr for the residuals r = f − y.
-      var jtj = [Double](repeating: 0, count: 9), jtr = [0.0, 0.0, 0.0]
+      var s00 = 0.0, s01 = 0.0, s02 = 0.0, s11 = 0.0, s12 = 0.0, r0 = 0.0, r1 = 0.0, r2 = 0.0
       for i in 0..<n {
         let e = exp(-p.1 * t[i])
         let r = p.0 * e + p.2 - y[i]
-        let g = [e, -p.0 * t[i] * e, 1.0]
-        for u in 0..<3 {
-          jtr[u] += g[u] * r
-          for v in 0..<3 { jtj[u * 3 + v] += g[u] * g[v] }
-        }
+        let gb = -p.0 * t[i] * e  // ∂/∂b; ∂/∂a = e, ∂/∂c = 1
+        s00 += e * e; s01 += e * gb; s02 += e; s11 += gb * gb; s12 += gb
+        r0 += e * r; r1 += gb * r; r2 += r
       }
+      let jtj = [s00, s01, s02, s01, s11, s12, s02, s12, Double(n)], jtr = [r0, r1, r2]
       guard jtj.allSatisfy(\.isFinite), jtr.allSatisfy(\.isFinite) else { return result(.converged) }
       if jtr.allSatisfy({ $0 == 0 }) { return result(.converged) }
       for u in 0..<3 { scale[u] = max(scale[u], jtj[u * 4], 1e-300) }

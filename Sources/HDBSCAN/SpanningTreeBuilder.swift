@@ -17,6 +17,16 @@ public enum SpanningTreeBuilder {
       throw .invalid("min_samples must be in [1, n_samples - 1] (got \(minSamples))")
     }
     guard alpha > 0, alpha.isFinite else { throw .invalid("alpha must be a positive finite number (got \(alpha))") }
+    if let euclidean = space as? FeatureSpace<EuclideanMetric> {
+      try CoreDistances.euclideanBlocked(
+        euclidean.data, count: n, dim: euclidean.dim, minSamples: minSamples, into: core, threads: threads)
+      let bounds = ProjectionBounds(euclidean.data, count: n, dim: euclidean.dim)
+      var norm = 0.0
+      for i in 0..<(n * euclidean.dim) { norm = Swift.max(norm, abs(euclidean.data[i])) }
+      // Rounding of the projections is relative to the coordinates' size, not to the distance.
+      let slack = 1e-9 * (norm * Double(euclidean.dim).squareRoot() + 1e-300)
+      return try PrimMST.spanningTree(space, core: core, alpha: alpha, bounds: bounds, slack: slack, threads: threads)
+    }
     try CoreDistances.bruteForce(space, minSamples: minSamples, into: core, threads: threads)
     return try PrimMST.spanningTree(space, core: core, alpha: alpha, threads: threads)
   }

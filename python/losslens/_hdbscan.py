@@ -209,6 +209,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         self.cluster_persistence_ = persistence
         self._selected_clusters = selected
         self._data = data
+        self._prediction_cache = None
 
         total = X.shape[0]
         self.labels_ = np.full(total, -1, dtype=np.intp)
@@ -268,6 +269,81 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
                     inner = pairwise_distances(points, metric=self.metric, **(self.metric_params or {}))
                 self.medoids_[k] = points[np.argmin((inner * weights).sum(axis=1))]
 
+    def approximate_predict(self, X):
+        """Labels and probabilities of new points without refitting (the ``hdbscan`` package's
+        ``approximate_predict``).
+
+        Each point joins the tree through its nearest neighbour in mutual reachability (its own core
+        distance taken as the distance to its ``min_samples + 1``-th neighbour), at
+        ``lambda = 1 / d_mreach``, and is assigned to the selected cluster above that point, if any.
+        Euclidean feature input only.
+
+        Returns
+        -------
+        labels : ndarray of int32, probabilities : ndarray of float64
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "condensed_tree_")
+        if self.metric not in ("euclidean", "l2"):
+            raise ValueError("approximate_predict supports metric='euclidean' only")
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        data = self._prediction_data()
+        k = data["min_samples"]
+        distances, neighbours = data["tree"].query(X, k=min(2 * k, self._data.shape[0]))
+        tree = self.condensed_tree_
+        root = tree["parent"].min()
+        labels = np.full(X.shape[0], -1, dtype=np.int32)
+        probabilities = np.zeros(X.shape[0])
+        if data["cluster_of"] == {}:
+            return labels, probabilities
+        for i in range(X.shape[0]):
+            own_core = distances[i, min(k, distances.shape[1] - 1)]
+            reach = np.maximum(np.maximum(data["core"][neighbours[i]], own_core), distances[i])
+            nearest = int(np.argmin(reach))
+            lam = 1.0 / reach[nearest] if reach[nearest] > 0 else np.finfo(np.float64).max
+            row = data["point_row"][neighbours[i, nearest]]
+            cluster = int(tree["parent"][row])
+            if tree["lambda_val"][row] > lam:
+                while cluster > root:
+                    parent, birth = data["cluster_parent"][cluster]
+                    if not birth >= lam:
+                        break
+                    cluster = parent
+            if cluster in data["cluster_of"]:
+                labels[i] = data["cluster_of"][cluster]
+                death = data["death"][cluster]
+                probabilities[i] = min(death, lam) / death if death > 0 else 1.0
+        return labels, probabilities
+
+    def _prediction_data(self):
+        """Neighbour tree, core distances and cluster lookups of the fitted data (cached)."""
+        if getattr(self, "_prediction_cache", None) is None:
+            from sklearn.neighbors import KDTree
+
+            tree = self.condensed_tree_
+            k = self.min_cluster_size if self.min_samples is None else self.min_samples
+            neighbours = KDTree(self._data)
+            # The package's prediction data count the point itself among its min_samples neighbours.
+            core = neighbours.query(self._data, k=min(k, self._data.shape[0]))[0][:, -1]
+            clusters = tree[tree["child_size"] > 1]
+            cluster_parent = {int(c): (int(p), lam) for p, c, lam in zip(clusters["parent"], clusters["child"],
+                                                                           clusters["lambda_val"])}
+            direct_death = {}
+            for parent, lam in zip(tree["parent"], tree["lambda_val"]):
+                direct_death[int(parent)] = max(direct_death.get(int(parent), 0.0), lam)
+            cluster_of, death = {}, {}
+            for label, cluster in enumerate(sorted(int(c) for c in self._selected_clusters)):
+                for sub in _clusters_below(clusters, cluster):
+                    cluster_of[sub] = label
+                    death[sub] = direct_death[cluster]
+            point_row = np.empty(self._data.shape[0], dtype=np.intp)
+            points = tree["child"] < self._data.shape[0]
+            point_row[tree["child"][points]] = np.flatnonzero(points)
+            self._prediction_cache = dict(tree=neighbours, core=core, min_samples=k, cluster_parent=cluster_parent,
+                                          cluster_of=cluster_of, death=death, point_row=point_row)
+        return self._prediction_cache
+
     @property
     def exemplars_(self):
         """Points of each selected cluster's leaves that persist longest (the package's exemplars)."""
@@ -298,6 +374,15 @@ def _leaves_below(cluster_rows, cluster):
     if children.shape[0] == 0:
         return [cluster]
     return [leaf for c in children for leaf in _leaves_below(cluster_rows, c)]
+
+
+def _clusters_below(cluster_rows, cluster):
+    """``cluster`` and every cluster under it, breadth first."""
+    found, frontier = [cluster], [cluster]
+    while frontier:
+        frontier = [int(c) for c in cluster_rows["child"][np.isin(cluster_rows["parent"], frontier)]]
+        found.extend(frontier)
+    return found
 
 
 def _relative_validity(labels, edge_from, edge_to, edge_dist):

@@ -203,3 +203,18 @@ def test_kd_tree_boruvka_has_the_exact_tree_weights_and_matches_the_package(n_fe
     ref = _reference(X, **params)
     assert adjusted_rand_score(ours.labels_, ref.labels_) >= 0.99
     assert (ours.labels_ == ref.labels_).mean() >= 0.99
+
+
+@pytest.mark.parametrize("name,params", [("blobs", dict(min_cluster_size=15)), ("moons", dict(min_cluster_size=10)),
+                                         ("varied", dict(min_cluster_size=12, min_samples=4))])
+def test_approximate_predict_equals_hdbscan_package(name, params):
+    X = DATASETS[name]
+    rng = np.random.default_rng(1)
+    new = X[rng.choice(X.shape[0], 80)] + rng.normal(scale=0.3, size=(80, X.shape[1]))
+    new = np.vstack([new, X.min(axis=0) - 5.0])
+    ref = hdbscan.HDBSCAN(algorithm="prims_kdtree", prediction_data=True, **params).fit(X)
+    ref_labels, ref_probabilities = hdbscan.approximate_predict(ref, new)
+    labels, probabilities = losslens.HDBSCAN(**params).fit(X).approximate_predict(new)
+    np.testing.assert_array_equal(labels, ref_labels)
+    np.testing.assert_allclose(probabilities, ref_probabilities, rtol=0, atol=1e-10)
+    assert (labels >= 0).any() and labels[-1] == -1

@@ -298,11 +298,8 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         if data["cluster_of"] == {}:
             return labels, probabilities
         for i in range(X.shape[0]):
-            own_core = distances[i, min(k, distances.shape[1] - 1)]
-            reach = np.maximum(np.maximum(data["core"][neighbours[i]], own_core), distances[i])
-            nearest = int(np.argmin(reach))
-            lam = 1.0 / reach[nearest] if reach[nearest] > 0 else np.finfo(np.float64).max
-            row = data["point_row"][neighbours[i, nearest]]
+            nearest, lam = _join_point(distances[i], neighbours[i], data["core"], k)
+            row = data["point_row"][nearest]
             cluster = int(tree["parent"][row])
             if tree["lambda_val"][row] > lam:
                 while cluster > root:
@@ -315,6 +312,88 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
                 death = data["death"][cluster]
                 probabilities[i] = min(death, lam) / death if death > 0 else 1.0
         return labels, probabilities
+
+    def membership_vector(self, X):
+        """Soft membership of new points in each selected cluster (the package's ``membership_vector``).
+
+        Combines closeness to each cluster's exemplars, the λ at which the point's branch of the
+        condensed tree merges with each cluster, and the probability of being in some cluster.
+
+        Returns
+        -------
+        ndarray of shape (n_points, n_clusters)
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "condensed_tree_")
+        if self.metric not in ("euclidean", "l2"):
+            raise ValueError("membership_vector supports metric='euclidean' only")
+        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        data = self._prediction_data()
+        clusters = np.sort(self._selected_clusters)
+        k = data["min_samples"]
+        distances, neighbours = data["tree"].query(X, k=min(2 * k, self._data.shape[0]))
+        exemplars = self.exemplars_
+        tree = self.condensed_tree_
+        result = np.empty((X.shape[0], clusters.shape[0]))
+        for i in range(X.shape[0]):
+            nearest, lam = _join_point(distances[i], neighbours[i], data["core"], k)
+            row = data["point_row"][nearest]
+            lam = min(lam, tree["lambda_val"][row])
+            home = int(tree["parent"][row])
+            closeness = _exemplar_closeness(X[i:i + 1], exemplars)[0]
+            # The package passes this λ through single precision here.
+            heights = _merge_heights(data["cluster_parent"], home, float(np.float32(lam)), clusters)
+            top = data["direct_death"][home]
+            denominator = top - heights
+            scores = top / np.where(denominator <= 0, 1e-8, denominator)
+            scores = np.exp(scores - np.nanmax(scores))
+            outlier = scores / scores.sum()
+            combined = closeness ** 0.5 * outlier ** 2.0
+            combined /= combined.sum()
+            heights = _merge_heights(data["cluster_parent"], home, lam, clusters)
+            nearest_cluster = clusters[np.argmax(heights)]
+            combined *= heights.max() / (max(lam, data["direct_death"][int(nearest_cluster)]) + 1e-8)
+            result[i] = combined
+        return result
+
+    def all_points_membership_vectors(self):
+        """Soft membership of every fitted point in each selected cluster (the package's
+        ``all_points_membership_vectors``); zeros when no cluster was found.
+
+        Returns
+        -------
+        ndarray of shape (n_samples_fitted, n_clusters)
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "condensed_tree_")
+        if self.metric not in ("euclidean", "l2"):
+            raise ValueError("all_points_membership_vectors supports metric='euclidean' only")
+        clusters = np.sort(self._selected_clusters)
+        n = self._data.shape[0]
+        if clusters.shape[0] == 0:
+            return np.zeros(n)
+        data = self._prediction_data()
+        tree = self.condensed_tree_
+        points = tree[tree["child_size"] == 1]
+        heights = np.empty((n, clusters.shape[0]))
+        home_death = np.empty(n)
+        point_lambda = np.empty(n)
+        for point, home, lam in zip(points["child"], points["parent"], points["lambda_val"]):
+            heights[point] = _merge_heights(data["cluster_parent"], int(home), lam, clusters)
+            home_death[point] = data["direct_death"][int(home)]
+            point_lambda[point] = lam
+        with np.errstate(divide="ignore"):
+            scores = np.exp(-((home_death + 1e-8)[:, None] / heights))
+        outlier = np.exp(scores - np.nanmax(scores))
+        outlier /= outlier.sum(axis=1)[:, None]
+        combined = _exemplar_closeness(self._data, self.exemplars_) * outlier
+        combined /= combined.sum(axis=1)[:, None]
+        best = np.argmax(heights, axis=1)
+        nearest_death = np.array([data["direct_death"][int(c)] for c in clusters])[best]
+        combined *= (heights.max(axis=1) / np.maximum(nearest_death, point_lambda))[:, None]
+        return combined
 
     def _prediction_data(self):
         """Neighbour tree, core distances and cluster lookups of the fitted data (cached)."""
@@ -341,7 +420,8 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
             points = tree["child"] < self._data.shape[0]
             point_row[tree["child"][points]] = np.flatnonzero(points)
             self._prediction_cache = dict(tree=neighbours, core=core, min_samples=k, cluster_parent=cluster_parent,
-                                          cluster_of=cluster_of, death=death, point_row=point_row)
+                                          cluster_of=cluster_of, death=death, point_row=point_row,
+                                          direct_death=direct_death)
         return self._prediction_cache
 
     @property
@@ -374,6 +454,39 @@ def _leaves_below(cluster_rows, cluster):
     if children.shape[0] == 0:
         return [cluster]
     return [leaf for c in children for leaf in _leaves_below(cluster_rows, c)]
+
+
+def _join_point(distances, neighbours, core, k):
+    """Nearest neighbour of a new point in mutual reachability and the λ at which it joins it."""
+    own_core = distances[min(k, distances.shape[0] - 1)]
+    reach = np.maximum(np.maximum(core[neighbours], own_core), distances)
+    nearest = int(np.argmin(reach))
+    lam = 1.0 / reach[nearest] if reach[nearest] > 0 else np.finfo(np.float64).max
+    return int(neighbours[nearest]), lam
+
+
+def _merge_heights(cluster_parent, home, lam, clusters):
+    """λ at which the branch of cluster ``home`` meets each of ``clusters`` (``lam`` when one
+    contains the other)."""
+    heights = np.empty(clusters.shape[0])
+    for i, target in enumerate(clusters):
+        left, right, last, moved_left, moved_right = home, int(target), None, False, False
+        while left != right:
+            if left > right:
+                last, left, moved_left = left, cluster_parent[left][0], True
+            else:
+                last, right, moved_right = right, cluster_parent[right][0], True
+        heights[i] = cluster_parent[last][1] if moved_left and moved_right else lam
+    return heights
+
+
+def _exemplar_closeness(points, exemplars):
+    """Inverse distance to each cluster's nearest exemplar, normalised per point."""
+    nearest = np.column_stack([
+        np.sqrt(((points[:, None, :] - e[None, :, :]) ** 2).sum(axis=2)).min(axis=1) for e in exemplars])
+    with np.errstate(divide="ignore"):
+        inverse = np.where(nearest != 0, 1.0 / nearest, np.finfo(np.float64).max / nearest.shape[1])
+    return inverse / inverse.sum(axis=1)[:, None]
 
 
 def _clusters_below(cluster_rows, cluster):

@@ -218,3 +218,15 @@ def test_approximate_predict_equals_hdbscan_package(name, params):
     np.testing.assert_array_equal(labels, ref_labels)
     np.testing.assert_allclose(probabilities, ref_probabilities, rtol=0, atol=1e-10)
     assert (labels >= 0).any() and labels[-1] == -1
+
+
+@pytest.mark.parametrize("name,params", [("blobs", dict(min_cluster_size=15)), ("moons", dict(min_cluster_size=10))])
+def test_membership_vectors_equal_hdbscan_package(name, params):
+    X = DATASETS[name]
+    rng = np.random.default_rng(2)
+    new = X[rng.choice(X.shape[0], 40)] + rng.normal(scale=0.3, size=(40, X.shape[1]))
+    ref = hdbscan.HDBSCAN(algorithm="prims_kdtree", prediction_data=True, **params).fit(X)
+    ours = losslens.HDBSCAN(**params).fit(X)
+    np.testing.assert_allclose(ours.membership_vector(new), hdbscan.membership_vector(ref, new), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.all_points_membership_vectors(), hdbscan.all_points_membership_vectors(ref),
+                               rtol=1e-9, atol=1e-12)

@@ -34,6 +34,60 @@ def _check_hdbscan(model, X, params):
     assert (probabilities[labels < 0] == 0).all()
 
 
+def _check_sketch(sketch, X, params):
+    assert sketch.shape == (np.shape(X)[0], params["n_components"]) and np.isfinite(sketch).all()
+
+
+def _check_fisher(fisher, X, params):
+    assert fisher.shape == (np.shape(X)[1],) and (fisher >= 0).all()
+
+
+def _check_impact(impact, X, params):
+    assert impact.shape == (np.shape(X)[0], 2) and not np.isnan(impact).any()
+
+
+def _check_decay(fit, X, params):
+    assert fit.status in ("ok", "max_evaluations", "too_few_points", "failed") or isinstance(fit.status, str)
+    if fit.status == "ok":
+        assert np.isfinite([fit.a, fit.b, fit.c]).all()
+
+
+def _check_potential(value, X, params):
+    assert np.isfinite(value)
+
+
+def _check_repartition(result, X, params):
+    assert result.labels.shape == (np.shape(X)[0],)
+    assert result.labels.min() >= 0 and result.labels.max() < len(result.names)
+
+
+def _check_probabilities(p, X, params):
+    assert p.shape == (np.shape(X)[0],) and np.isfinite(p).all() and (p >= 0).all()
+    assert abs(p.sum() - 1) < 1e-9
+
+
+def _check_eigsh(result, X, params):
+    A = _symmetric(X)
+    for value, vector in zip(result.eigenvalues, result.eigenvectors.T):
+        scale = max(1.0, np.abs(A).max())
+        assert np.linalg.norm(A @ vector - value * vector) <= 1e-6 * scale * max(1, len(vector))
+
+
+def _symmetric(X):
+    A = np.asarray(X, dtype=np.float64)
+    return (A + A.T) / 2 if A.ndim == 2 and A.shape[0] == A.shape[1] else A
+
+
+def _width(X):
+    return np.shape(X)[-1] if np.ndim(X) else 1
+
+
+def _sampler_update(X, params):
+    sampler = losslens.DomainSampler(max(1, np.shape(X)[0]) if np.ndim(X) == 2 else 1, **params)
+    history = np.linspace(2.0, 1.0, 6)[None].repeat(np.shape(X)[1] if np.ndim(X) == 2 else 1, axis=0)
+    return sampler.update(X, history)
+
+
 TARGETS = {
     "project_simplex": dict(
         params=st.fixed_dictionaries(
@@ -71,5 +125,61 @@ TARGETS = {
         ),
         call=lambda X, p: losslens.HDBSCAN(**p).fit(X),
         check=_check_hdbscan,
+    ),
+    "GradientSketch": dict(
+        params=st.fixed_dictionaries(
+            {
+                "n_components": st.sampled_from([1, 4, 16]),
+                "topk": st.sampled_from([0.1, 1.0, 3, 0, -1, 2.5]),
+                "kind": st.sampled_from(["rademacher", "gaussian", "other"]),
+            }
+        ),
+        call=lambda X, p: losslens.GradientSketch(random_state=0, **p).fit_transform(X),
+        check=_check_sketch,
+    ),
+    "dids.empirical_fisher_diagonal": dict(
+        params=st.just({}),
+        call=lambda X, p: losslens.dids.empirical_fisher_diagonal(X),
+        check=_check_fisher,
+    ),
+    "dids.fim_impact": dict(
+        params=st.fixed_dictionaries({"kind": st.sampled_from(["divergence", "kernel", "bad"])}),
+        call=lambda X, p: losslens.dids.fim_impact(X, np.ones((2, _width(X))), np.ones(_width(X)), **p),
+        check=_check_impact,
+    ),
+    "dids.fit_exponential_decay": dict(
+        params=st.just({}),
+        call=lambda X, p: losslens.dids.fit_exponential_decay(np.arange(np.size(X), dtype=float), np.ravel(X)),
+        check=_check_decay,
+    ),
+    "DomainSampler.update": dict(
+        params=st.fixed_dictionaries(
+            {
+                "normalization": st.sampled_from(["softmax", "linear"]),
+                "beta": st.sampled_from([0.1, 0.0, 1.0, -1.0]),
+                "tau": st.sampled_from([1.0, 0.0, -2.0]),
+            }
+        ),
+        call=_sampler_update,
+        check=_check_probabilities,
+    ),
+    "linalg.eigsh": dict(
+        params=st.fixed_dictionaries(
+            {"k": st.sampled_from([1, 2, 0, 10]), "which": st.sampled_from(["LA", "SA", "LM", "XX"])}
+        ),
+        call=lambda X, p: losslens.linalg.eigsh(_symmetric(X), random_state=0, **p),
+        check=_check_eigsh,
+    ),
+    "dids.potential": dict(
+        params=st.fixed_dictionaries(
+            {"tau": st.sampled_from([1, 5, 0, -1, 2.5]), "variant": st.sampled_from(["paper", "code", "x"])}
+        ),
+        call=lambda X, p: losslens.dids.potential(np.ravel(X), **p),
+        check=_check_potential,
+    ),
+    "dids.repartition": dict(
+        params=st.fixed_dictionaries({"n_clusters": st.sampled_from([1, 2, 3, 0, 50])}),
+        call=lambda X, p: losslens.dids.repartition(X, random_state=0, **p),
+        check=_check_repartition,
     ),
 }

@@ -88,6 +88,39 @@ def _sampler_update(X, params):
     return sampler.update(X, history)
 
 
+def _polca_fit(X, params):
+    grads = np.asarray(X)
+    steps = max(0, (grads.shape[0] - 1) if grads.ndim == 3 else 1)
+    width = grads.shape[-1] if grads.ndim else 1
+    return losslens.POLCA(**params).fit(grads, np.ones((steps, width)), np.full((steps, width), 0.5))
+
+
+def _check_polca(model, X, params):
+    T, n, m = np.shape(X)[0] - 1, np.shape(X)[1], np.shape(X)[2]
+    assert model.allocation_.shape == (T, n, m) and np.isfinite(model.allocation_).all()
+
+
+def _check_basis(basis, X, params):
+    V = basis.vectors_
+    np.testing.assert_allclose(V.T @ V, np.eye(V.shape[1]), atol=1e-8)
+
+
+def _breakthrough(X, params):
+    model = _polca_fit(X, {"order": 2})
+    return losslens.polca.breakthrough_clusters(model, 0, **params)
+
+
+def _check_trajectory_clusters(clusters, X, params):
+    labels = clusters.labels
+    assert labels.ndim == 1 and labels.min(initial=0) >= -2
+    assert len(clusters.clusters) == len(clusters.sizes) == len(clusters.medoids)
+
+
+def _check_homogeneity(table, X, params):
+    fraction = np.asarray(table["fraction"])
+    assert ((fraction > 0) & (fraction <= 1)).all()
+
+
 TARGETS = {
     "project_simplex": dict(
         params=st.fixed_dictionaries(
@@ -181,5 +214,32 @@ TARGETS = {
         params=st.fixed_dictionaries({"n_clusters": st.sampled_from([1, 2, 3, 0, 50])}),
         call=lambda X, p: losslens.dids.repartition(X, random_state=0, **p),
         check=_check_repartition,
+    ),
+    "POLCA": dict(
+        params=st.fixed_dictionaries({"order": st.sampled_from([1, 2, 3, 0])}),
+        call=_polca_fit,
+        check=_check_polca,
+    ),
+    "HessianBasis.from_vectors": dict(
+        params=st.just({}),
+        call=lambda X, p: losslens.polca.HessianBasis.from_vectors(X),
+        check=_check_basis,
+    ),
+    "polca.breakthrough_clusters": dict(
+        params=st.fixed_dictionaries({"min_cluster_size": st.sampled_from([2, 3, 1, 0])}),
+        call=_breakthrough,
+        check=_check_trajectory_clusters,
+    ),
+    "polca.exact_loss_clusters": dict(
+        params=st.fixed_dictionaries(
+            {"kind": st.sampled_from(["loss", "change", "abs_change", "x"]), "min_cluster_size": st.sampled_from([2, 3, 0])}
+        ),
+        call=lambda X, p: losslens.polca.exact_loss_clusters(X, **p),
+        check=_check_trajectory_clusters,
+    ),
+    "polca.homogeneity": dict(
+        params=st.just({}),
+        call=lambda X, p: losslens.polca.homogeneity(np.ravel(X), np.arange(np.size(X)) % 3),
+        check=_check_homogeneity,
     ),
 }

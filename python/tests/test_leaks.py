@@ -35,6 +35,7 @@ X = np.random.default_rng(0).normal(size=(64, 8))
 X32 = X.astype(np.float32)
 SYM = X.T @ X
 HISTORY = np.linspace(2.0, 1.0, 8)[None].repeat(3, axis=0)
+GRADS = np.random.default_rng(1).normal(size=(4, 16, 2))
 KM = losslens.KMeans(3, n_init=1, random_state=0).fit(X)
 
 # name -> (call, inputs whose refcounts must not change, extension entry points it exercises)
@@ -76,6 +77,9 @@ CASES = {
     ),
     "eigsh dense": (lambda: losslens.linalg.eigsh(SYM, k=2, random_state=0), [SYM], {"lanczos_dense"}),
     "eigsh callable": (lambda: losslens.linalg.eigsh(lambda v: SYM @ v, k=2, n=8, random_state=0), [SYM], {"lanczos_operator"}),
+    "POLCA fit": (
+        lambda: losslens.POLCA().fit(GRADS, np.ones((3, 2)), np.full((3, 2), 0.5)), [GRADS], {"polca_allocate"}
+    ),
 }
 SLOW = {"HDBSCAN fit", "KMeans fit", "eigsh callable", "eigsh dense", "decay fit and potential", "DomainSampler update"}
 

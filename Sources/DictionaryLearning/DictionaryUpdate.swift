@@ -64,9 +64,8 @@ enum DictionaryUpdate {
       let norm = squared.squareRoot()
       if norm > 1 { for f in 0..<p { atom[f] /= norm } }
     case .simplex:
-      let tau = SimplexProjection.threshold(
-        UnsafeBufferPointer(start: atom, count: p), radius: 1, workspace: &work.simplex)
-      for f in 0..<p { atom[f] = Swift.max(atom[f] - tau, 0) }
+      SimplexProjection.projectInPlace(
+        UnsafeMutableBufferPointer(start: atom, count: p), radius: 1, workspace: &work.simplex)
     }
   }
 

@@ -75,6 +75,22 @@ public enum SimplexProjection {
     return rho
   }
 
+  /// Projects the finite vector `y` (length ≥ 1) onto the simplex of `radius > 0`, in place.
+  ///
+  /// The projection is invariant to adding a constant to every entry, so `y` is first shifted by
+  /// its maximum: the threshold is then found among moderate numbers and the result keeps full
+  /// precision (it sums to `radius` to rounding) even when the entries are huge.
+  /// - Complexity: O(n) expected.
+  public static func projectInPlace(
+    _ y: UnsafeMutableBufferPointer<Double>, radius: Double, workspace: inout Workspace
+  ) {
+    var largest = -Double.infinity
+    for value in y { largest = Swift.max(largest, value) }
+    for i in y.indices { y[i] -= largest }
+    let tau = threshold(UnsafeBufferPointer(y), radius: radius, workspace: &workspace)
+    for i in y.indices { y[i] = Swift.max(y[i] - tau, 0) }
+  }
+
   /// Projects every column (`axis == 0`) or every row (`axis == 1`) of the row-major
   /// `rows × cols` matrix `x` onto the simplex of `radius`, writing into `out` (which may alias `x`).
   ///
@@ -100,8 +116,8 @@ public enum SimplexProjection {
       for vector in range {
         let base = vector * stride
         for i in 0..<length { y[i] = Double(xAddress[base + i * step]) }
-        let tau = threshold(UnsafeBufferPointer(y), radius: radius, workspace: &workspace)
-        for i in 0..<length { out[base + i * step] = T(Swift.max(y[i] - tau, 0)) }
+        projectInPlace(y, radius: radius, workspace: &workspace)
+        for i in 0..<length { out[base + i * step] = T(y[i]) }
       }
     }
   }

@@ -78,3 +78,16 @@ final class SimplexProjectionTests: XCTestCase {
     }
   }
 }
+
+final class SimplexProjectionMagnitudeTests: XCTestCase {
+  /// Entries far larger than the radius still give a point of the simplex (sum = radius).
+  func testHugeEntriesStayOnTheSimplex() throws {
+    for scale in [1e29, 1e150, 1e300] {
+      let x = [1.25 * scale, -1.3 * scale, 1.25 * scale * (1 + 1e-15)]
+      var out = [Double](repeating: .nan, count: 3)
+      try SimplexProjection.project(x, rows: 3, cols: 1, axis: 0, radius: 1, into: &out, threads: 1)
+      XCTAssertEqual(out.reduce(0, +), 1, accuracy: 1e-15, "scale \(scale)")
+      XCTAssertTrue(out.allSatisfy { $0 >= 0 })
+    }
+  }
+}

@@ -9,7 +9,7 @@ from sklearn.utils.extmath import svd_flip
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
-from ._validation import check_n_jobs
+from ._validation import check_n_jobs, check_squares_representable
 
 _CONSTRAINTS = {"unit_norm": 0, "simplex": 1}
 # scikit-learn's sparse_encode solves its "lasso_cd" codes to this duality-gap tolerance.
@@ -255,7 +255,7 @@ class DictionaryLearning(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         """Fit the dictionary to ``X`` and return the code of shape (n_samples, n_components)."""
         if self.positive_code and self.fit_algorithm == "lars":
             raise ValueError("Positive constraint not supported for 'lars' coding method.")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C")
+        X = check_squares_representable(validate_data(self, X, dtype=[np.float64, np.float32], order="C"), "X")
         n_components = X.shape[1] if self.n_components is None else self.n_components
         code, dictionary, errors, self.n_iter_ = dict_learning_native(
             X, n_components, alpha=self.alpha, max_iter=self.max_iter, tol=self.tol,
@@ -274,7 +274,8 @@ class DictionaryLearning(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         Returns an array of shape (n_samples, n_components), or twice as many columns with ``split_sign``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32], order="C")
+        X = check_squares_representable(
+            validate_data(self, X, reset=False, dtype=[np.float64, np.float32], order="C"), "X")
         alpha = self.alpha if self.transform_alpha is None else self.transform_alpha
         dictionary = np.ascontiguousarray(self.components_, dtype=X.dtype)
         if self.transform_algorithm in ("lasso_cd", "lasso_lars"):

@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _core
 from ._dictionary_learning import _CODE_TOL, dict_learning_native
 from ._simplex import project_simplex
-from ._validation import as_real_array, check_n_jobs, check_scalar
+from ._validation import as_real_array, check_n_jobs, check_scalar, check_squares_representable
 
 
 def _loss_differences(losses):
@@ -34,7 +34,7 @@ def _check_losses(losses, name, min_columns):
         raise ValueError(f"{name} must have at least 1 sample and {min_columns} columns, got shape {array.shape}")
     if not np.isfinite(array).all():
         raise ValueError(f"{name} contains NaN or infinity")
-    return array
+    return check_squares_representable(array, name, dtype=np.float64)  # differences are taken in float64
 
 
 def _domain_losses(code_differences, dictionary, mean_losses, loss_sums):

@@ -102,3 +102,20 @@ def check_probabilities(p, name, *, size=None):
     if abs(p.sum() - 1.0) > 1e-8:
         raise ValueError(f"{name} must sum to 1, got {p.sum()!r}")
     return p
+
+
+def check_squares_representable(X, name, dtype=None):
+    """Raise ``ValueError`` when sums of squares of ``X`` would overflow ``dtype`` (default: X's).
+
+    Least-squares kernels form Gram matrices and residual norms; entries beyond
+    ``sqrt(max_float / X.size)`` could turn them into infinity.
+    """
+    dtype = np.dtype(X.dtype if dtype is None else dtype)
+    limit = np.sqrt(np.finfo(dtype).max / max(1, X.size))
+    peak = float(np.abs(X).max(initial=0))
+    if peak > limit:
+        raise ValueError(
+            f"{name} has entries up to {peak:.3g}: sums of their squares overflow {dtype} "
+            f"(limit {limit:.3g} for this size); rescale {name}"
+        )
+    return X

@@ -15,9 +15,10 @@ def _check_simplex(result, X, params):
     assert result.shape == np.shape(X)
     assert np.isfinite(result).all() and (result >= 0).all()
     axis = params["axis"] if result.ndim == 2 else 0
-    tolerance = 1e-4 if result.dtype == np.float32 else 1e-9
+    # Exact to rounding relative to the radius, whatever the magnitude of X.
+    tolerance = 1e-5 if result.dtype == np.float32 else 1e-12
     sums = result.sum(axis=axis, dtype=np.float64)
-    assert np.allclose(sums, params["radius"], rtol=tolerance, atol=tolerance * np.abs(np.asarray(X, float)).max(initial=1)), sums
+    assert np.allclose(sums, params["radius"], rtol=tolerance * max(1, result.shape[axis]), atol=0), sums
 
 
 def _check_kmeans(model, X, params):
@@ -119,6 +120,32 @@ def _check_trajectory_clusters(clusters, X, params):
 def _check_homogeneity(table, X, params):
     fraction = np.asarray(table["fraction"])
     assert ((fraction > 0) & (fraction <= 1)).all()
+
+
+def _check_dictionary_learning(model, X, params):
+    V = model.components_
+    assert V.shape == (params["n_components"], np.shape(X)[1]) and np.isfinite(V).all()
+    if params["dict_constraint"] == "simplex":
+        assert (V >= 0).all() and np.allclose(V.sum(axis=1), 1, atol=1e-9)
+
+
+def _check_ldd(model, X, params):
+    D = model.dictionary_
+    assert D.shape == (np.shape(X)[0], params["n_domains"]) and (D >= 0).all()
+    np.testing.assert_allclose(D.sum(axis=0), 1.0, atol=1e-9)
+    assert np.isfinite(model.code_differences_).all() and (model.domain_losses_ >= 0).all()
+
+
+def _record(X, params):
+    recorder = losslens.LossRecorder(np.shape(X)[1] if np.ndim(X) == 2 else 0, **params)
+    for row in np.atleast_2d(X):
+        recorder.append(row)
+    return recorder, X
+
+
+def _check_recorder(result, X, params):
+    recorder, rows = result
+    np.testing.assert_array_equal(recorder.matrix(), np.asarray(rows, dtype=recorder.matrix().dtype).T)
 
 
 TARGETS = {
@@ -241,5 +268,31 @@ TARGETS = {
         params=st.just({}),
         call=lambda X, p: losslens.polca.homogeneity(np.ravel(X), np.arange(np.size(X)) % 3),
         check=_check_homogeneity,
+    ),
+    "DictionaryLearning": dict(
+        params=st.fixed_dictionaries(
+            {
+                "n_components": st.sampled_from([1, 2, 3, 0]),
+                "alpha": st.sampled_from([0.1, 1.0, 0.0, -1.0]),
+                "dict_constraint": st.sampled_from(["unit_norm", "simplex", "x"]),
+                "positive_code": st.booleans(),
+                "max_iter": st.sampled_from([5, 50]),
+            }
+        ),
+        call=lambda X, p: losslens.DictionaryLearning(random_state=0, **p).fit(X),
+        check=_check_dictionary_learning,
+    ),
+    "LDD": dict(
+        params=st.fixed_dictionaries(
+            {"n_domains": st.sampled_from([1, 2, 3, 0]), "alpha": st.sampled_from([0.01, 0.0, -1.0]),
+             "max_iter": st.sampled_from([5, 30])}
+        ),
+        call=lambda X, p: losslens.LDD(random_state=0, progress=False, **p).fit(X),
+        check=_check_ldd,
+    ),
+    "LossRecorder": dict(
+        params=st.fixed_dictionaries({"dtype": st.sampled_from([np.float32, np.float64])}),
+        call=_record,
+        check=_check_recorder,
     ),
 }

@@ -80,8 +80,13 @@ CASES = {
     "POLCA fit": (
         lambda: losslens.POLCA().fit(GRADS, np.ones((3, 2)), np.full((3, 2), 0.5)), [GRADS], {"polca_allocate"}
     ),
+    "DictionaryLearning fit and transform": (
+        lambda: losslens.DictionaryLearning(3, max_iter=5, random_state=0).fit(X).transform(X),
+        [X],
+        {"dict_learning", "sparse_encode_lasso"},
+    ),
 }
-SLOW = {"HDBSCAN fit", "KMeans fit", "eigsh callable", "eigsh dense", "decay fit and potential", "DomainSampler update"}
+SLOW = {"DictionaryLearning fit and transform", "HDBSCAN fit", "KMeans fit", "eigsh callable", "eigsh dense", "decay fit and potential", "DomainSampler update"}
 
 
 def test_every_extension_function_has_a_leak_case():

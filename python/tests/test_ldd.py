@@ -175,3 +175,22 @@ def test_plots_draw(tmp_path):
 
 def test_exported():
     assert losslens.LDD is LDD and losslens.LossRecorder is LossRecorder
+
+
+def test_progress_bar_chunks_give_the_same_fit():
+    L, _, _ = planted(13)
+    quiet = fit(L)
+    shown = fit(L, progress=True)  # runs the core in chunks of iterations between bar updates
+    assert shown.n_iter_ == quiet.n_iter_
+    np.testing.assert_allclose(shown.dictionary_, quiet.dictionary_, rtol=0, atol=1e-12)
+
+
+def test_float32_recorder_on_disk_equals_float64_copy(tmp_path):
+    L, _, _ = planted(14, n_samples=80, n_steps=100)
+    recorder = LossRecorder(80, path=tmp_path / "losses.npy")
+    for column in L.T:
+        recorder.append(column)
+    assert recorder.losses.dtype == np.float32
+    from_disk = fit(recorder.losses)
+    in_memory = fit(recorder.losses.astype(np.float64))
+    np.testing.assert_array_equal(from_disk.dictionary_, in_memory.dictionary_)

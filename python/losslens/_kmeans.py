@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
+from ._dask import is_dask_array, whole_rows
 from ._validation import check_n_jobs, check_sample_weight
 
 _ALGORITHMS = {"lloyd": 0, "elkan": 1}
@@ -153,13 +154,35 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         centers, _ = _core.kmeans_plusplus(X, sample_weight, self.n_clusters, trials, seed, threads)
         return centers
 
+    def _checked_init_array(self, dtype, n_features):
+        """A copy of an explicit ``init`` after checking its shape and values, else None."""
+        if isinstance(self.init, str):
+            return None
+        init_array = np.array(self.init, dtype=dtype, order="C", copy=True)
+        if init_array.ndim != 2 or init_array.shape[0] != self.n_clusters:
+            raise ValueError(
+                f"The shape of the initial centers {init_array.shape} does not match the number of clusters {self.n_clusters}."
+            )
+        if init_array.shape[1] != n_features:
+            raise ValueError(
+                f"The shape of the initial centers {init_array.shape} does not match the number of features of the data {n_features}."
+            )
+        if not np.isfinite(init_array).all():
+            raise ValueError("init contains NaN or infinity")
+        return init_array
+
     def fit(self, X, y=None, sample_weight=None):
         """Compute k-means clustering.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            float32 stays float32; other dtypes become float64.
+        X : array-like or dask.array.Array of shape (n_samples, n_features)
+            float32 stays float32; other dtypes become float64. A ``dask.array`` is fitted block by
+            block on the active scheduler: Lloyd iterations as map-reduce (each block assigned by the
+            Swift core on its worker, k×d partial sums added on the client), and k-means|| seeding
+            (Bahmani et al. 2012) for ``init="k-means++"``; only ``labels_`` (4 bytes a row) is
+            gathered on the client. From the same initial centres the labels equal the in-memory fit's and the inertia
+            matches it up to rounding.
         y : Ignored
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; not used to draw an explicit ``init``.
@@ -169,6 +192,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self : KMeans
         """
         self._validate_params()
+        if is_dask_array(X):
+            return self._fit_dask(X, sample_weight)
         X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", copy=True)
         if X.shape[0] < self.n_clusters:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
@@ -177,19 +202,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         rng = check_random_state(self.random_state)
         sample_weight = check_sample_weight(sample_weight, X)
         tol = float(np.mean(np.var(X, axis=0)) * self.tol) if self.tol != 0 else 0.0
-        init_array = None
-        if not isinstance(self.init, str):
-            init_array = np.array(self.init, dtype=X.dtype, order="C", copy=True)
-            if init_array.ndim != 2 or init_array.shape[0] != self.n_clusters:
-                raise ValueError(
-                    f"The shape of the initial centers {init_array.shape} does not match the number of clusters {self.n_clusters}."
-                )
-            if init_array.shape[1] != X.shape[1]:
-                raise ValueError(
-                    f"The shape of the initial centers {init_array.shape} does not match the number of features of the data {X.shape[1]}."
-                )
-            if not np.isfinite(init_array).all():
-                raise ValueError("init contains NaN or infinity")
+        init_array = self._checked_init_array(X.dtype, X.shape[1])
         X_mean = X.mean(axis=0)
         X -= X_mean
         if init_array is not None:
@@ -205,8 +218,42 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
                 print(f"Run {run + 1}/{n_init}: inertia {inertia:.6g} after {n_iter} iterations")
             if best is None or (inertia < best[1] and not _same_clustering(labels, best[0], self.n_clusters)):
                 best = (labels, inertia, centers, n_iter)
-        labels, inertia, centers, n_iter = best
-        centers += X_mean
+        self._set_result(*best, X_mean)
+        return self
+
+    def _fit_dask(self, X, sample_weight):
+        """``fit`` on a ``dask.array`` (see ``fit``)."""
+        from ._kmeans_dask import DaskKMeansData, kmeans_parallel, lloyd, random_rows
+
+        X = whole_rows(X, None)
+        if X.shape[0] < self.n_clusters:
+            raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
+        self.n_features_in_ = X.shape[1]
+        n_init, _ = self._resolved_runs()
+        threads = check_n_jobs(self.n_jobs)
+        rng = check_random_state(self.random_state)
+        data = DaskKMeansData(X, sample_weight)
+        tol = data.variance * self.tol if self.tol != 0 else 0.0
+        init_array = self._checked_init_array(data.dtype, X.shape[1])
+        best = None
+        for run in range(n_init):
+            if init_array is not None:
+                centers = init_array - data.mean
+            elif self.init == "random":
+                centers = random_rows(data, self.n_clusters, rng)
+            else:
+                centers = kmeans_parallel(data, self.n_clusters, rng, threads)
+            centers, labels, inertia, n_iter = lloyd(data, centers, self.max_iter, tol, threads)
+            if self.verbose:
+                print(f"Run {run + 1}/{n_init}: inertia {inertia:.6g} after {n_iter} iterations")
+            if best is None or (inertia < best[1] and not _same_clustering(labels, best[0], self.n_clusters)):
+                best = (labels, inertia, centers, n_iter)
+        self._set_result(*best, data.mean)
+        return self
+
+    def _set_result(self, labels, inertia, centers, n_iter, X_mean):
+        """Store the best run (centres shifted back by the data mean)."""
+        centers = centers + X_mean
         distinct = len(np.unique(labels))
         if distinct < self.n_clusters:
             warnings.warn(
@@ -220,7 +267,6 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self.labels_ = labels
         self.inertia_ = inertia
         self.n_iter_ = n_iter
-        return self
 
     def _assign(self, X, sample_weight):
         check_is_fitted(self)

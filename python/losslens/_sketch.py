@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
+from ._dask import is_dask_array, whole_rows
 from ._validation import check_n_jobs
 
 _KINDS = {"rademacher": 0, "gaussian": 1}
@@ -110,8 +111,17 @@ class GradientSketch(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return self
 
     def transform(self, X):
-        """Sketch the rows of ``X`` (float32 stays float32 and is not copied when C-contiguous)."""
+        """Sketch the rows of ``X`` (float32 stays float32 and is not copied when C-contiguous).
+
+        A ``dask.array`` is sketched lazily block by block (``map_blocks``, rows chunked as given,
+        features joined): each block is exactly the in-memory sketch of its rows, so the result
+        equals ``transform`` of the gathered array when the row chunks are multiples of ``chunk_size``.
+        """
         check_is_fitted(self)
+        if is_dask_array(X):
+            X = whole_rows(X, self.n_features_in_)
+            dtype = X.dtype if X.dtype == np.float32 else np.dtype(np.float64)
+            return X.map_blocks(self.transform, chunks=(X.chunks[0], (self.n_components,)), dtype=dtype)
         X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
         out = np.empty((X.shape[0], self.n_components), dtype=X.dtype)
         threads = check_n_jobs(self.n_jobs)

@@ -13,14 +13,16 @@ PyObject *ll_py_polca_allocate(PyObject *self, PyObject *args, PyObject *kwargs)
   if (grads == NULL) return NULL;
   PyArrayObject *steps = ll_real_array(steps_obj, "step_projections", 2, 2, 0);
   if (steps == NULL) return NULL;
-  PyArrayObject *curv = ll_real_array(curv_obj, "curvatures", 2, 2, 0);
+  PyArrayObject *curv = ll_real_array(curv_obj, "curvatures", 2, 3, 0);
   int32_t threads;
   if (curv == NULL || ll_parse_threads(threads_obj, &threads) < 0) return NULL;
   npy_intp T = PyArray_DIM(grads, 0) - 1, n = PyArray_DIM(grads, 1), m = PyArray_DIM(grads, 2);
-  if (T < 1 || PyArray_DIM(steps, 0) != T || PyArray_DIM(steps, 1) != m || PyArray_DIM(curv, 0) != T ||
-      PyArray_DIM(curv, 1) != m) {
-    PyErr_SetString(PyExc_ValueError,
-                    "projected_grads must be (T+1, n, m) with T >= 1, step_projections and curvatures (T, m)");
+  int per_sample = PyArray_NDIM(curv) == 3;
+  int curv_ok = per_sample ? PyArray_DIM(curv, 0) == T && PyArray_DIM(curv, 1) == n && PyArray_DIM(curv, 2) == m
+                           : PyArray_DIM(curv, 0) == T && PyArray_DIM(curv, 1) == m;
+  if (T < 1 || PyArray_DIM(steps, 0) != T || PyArray_DIM(steps, 1) != m || !curv_ok) {
+    PyErr_SetString(PyExc_ValueError, "projected_grads must be (T+1, n, m) with T >= 1, step_projections (T, m) "
+                                      "and curvatures (T, m) or (T, n, m)");
     return NULL;
   }
   npy_intp step_dims[3] = {T, n, m}, loss_dims[3] = {T + 1, n, m}, mask_dims[2] = {T, m};
@@ -33,7 +35,7 @@ PyObject *ll_py_polca_allocate(PyObject *self, PyObject *args, PyObject *kwargs)
     char err[LL_ERR_LEN] = "";
     int status;
     LL_CALL_NOGIL(status, ll_polca_allocate(PyArray_DATA(grads), PyArray_DATA(steps), PyArray_DATA(curv), T, n, m,
-                                            order, share_tol, PyArray_DATA(allocation), PyArray_DATA(first),
+                                            order, share_tol, per_sample, PyArray_DATA(allocation), PyArray_DATA(first),
                                             PyArray_DATA(loss), PyArray_DATA(guarded), threads, err, sizeof err));
     if (status != LL_OK) ll_raise_status(status, err);
     else result = PyTuple_Pack(4, allocation, first, loss, guarded);

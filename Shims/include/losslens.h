@@ -269,12 +269,13 @@ int32_t ll_dids_update(const double *impact, int64_t nd, int64_t nt, const doubl
  * and m basis directions. Inputs: `grads` ((T+1)×n×m, <b, grad loss(x; theta_t)>), `steps` (T×m,
  * <b, theta_{t+1} - theta_t>), `curvatures` (T×m, b^T H_t(X) b of the summed loss over the n samples).
  * `order` 1 or 2; `share_tol` >= 0: the eq. (6) share falls back to 1/n when
- * |sum_x dp| <= share_tol * sum_x |dp|. Outputs: `allocation` and `first_order` (T×n×m),
+ * |sum_x dp| <= share_tol * sum_x |dp|. With `per_sample_curvature` != 0, `curvatures` is T×n×m,
+ * b^T H_t(x) b per sample, used directly by eq. (5) (no share, no guard). Outputs: `allocation` and `first_order` (T×n×m),
  * `projected_loss` ((T+1)×n×m, eq. 10), `guarded` (T×m, 1 where the fallback was used).
  */
 int32_t ll_polca_allocate(const double *grads, const double *steps, const double *curvatures,
                           int64_t checkpoints, int64_t samples, int64_t directions, int32_t order,
-                          double share_tol, double *allocation, double *first_order,
+                          double share_tol, int32_t per_sample_curvature, double *allocation, double *first_order,
                           double *projected_loss, uint8_t *guarded, int32_t n_threads,
                           char *err, int64_t err_len);
 

@@ -9,14 +9,19 @@ import LossLensCore
 /// - `p_t(x, b) = ⟨b, ∇ℓ(x; θ_t)⟩` (projected per-sample gradient; also needed at `t = T`),
 /// - `s_t(b) = ⟨b, θ_{t+1} − θ_t⟩` (step projection),
 /// - `λ_t(X, b) = bᵀ H_t(X) b`, the curvature of the *summed* loss `L(X) = Σ_x ℓ(x)` over the
-///   same samples (eq. 3 sums, it does not average).
+///   same samples (eq. 3 sums, it does not average) — or, when `perSampleCurvature` is set,
+///   `λ_t(x, b) = bᵀ H_t(x) b` for every sample, which eq. (5) uses directly (the paper estimates
+///   it through eq. 6 because it considers it intractable; with forward-mode AD it costs one
+///   forward-over-forward pass per direction for all samples).
 public enum POLCAAllocation {
   /// Computes the allocation, its first-order part, the projected loss and the guard mask.
   ///
   /// - Parameters:
   ///   - grads: `(T+1) × n × m` projected gradients `p_t(x, b)`.
   ///   - steps: `T × m` step projections `s_t(b)`.
-  ///   - curvatures: `T × m` aggregate curvatures `λ_t(X, b)`.
+  ///   - curvatures: `T × m` aggregate curvatures `λ_t(X, b)`, or `T × n × m` per-sample
+  ///     curvatures `λ_t(x, b)` when `perSampleCurvature`.
+  ///   - perSampleCurvature: use eq. (5) with per-sample curvatures instead of eqs. (6)–(7).
   ///   - order: 1 (eq. 4 only) or 2 (eqs. 4–9).
   ///   - shareTolerance: the per-sample share of eq. (6) falls back to `1/n` when
   ///     `|Σ_x Δp_t(x, b)| ≤ shareTolerance · Σ_x |Δp_t(x, b)|` (see `secondOrderShare`).
@@ -28,7 +33,7 @@ public enum POLCAAllocation {
   public static func allocate(
     grads: UnsafePointer<Double>, steps: UnsafePointer<Double>, curvatures: UnsafePointer<Double>,
     checkpoints T: Int, samples n: Int, directions m: Int, order: Int, shareTolerance: Double,
-    allocation: UnsafeMutablePointer<Double>, firstOrder: UnsafeMutablePointer<Double>,
+    perSampleCurvature: Bool = false, allocation: UnsafeMutablePointer<Double>, firstOrder: UnsafeMutablePointer<Double>,
     projectedLoss: UnsafeMutablePointer<Double>, guarded: UnsafeMutablePointer<UInt8>, threads: Int
   ) throws(LossLensError) {
     guard T >= 1, n >= 1, m >= 1 else {
@@ -40,7 +45,7 @@ public enum POLCAAllocation {
     }
     guard Matrix.allFinite(grads, count: (T + 1) * n * m) else { throw .invalid("projected_grads contains NaN or infinity") }
     guard Matrix.allFinite(steps, count: T * m) else { throw .invalid("step_projections contains NaN or infinity") }
-    guard Matrix.allFinite(curvatures, count: T * m) else { throw .invalid("curvatures contains NaN or infinity") }
+    guard Matrix.allFinite(curvatures, count: perSampleCurvature ? T * n * m : T * m) else { throw .invalid("curvatures contains NaN or infinity") }
 
     let slab = n * m
     parallelFor(T, threads: threads) { range in
@@ -48,7 +53,7 @@ public enum POLCAAllocation {
       var magnitude = [Double](repeating: 0, count: m)
       for t in range {
         let now = grads + t * slab, next = grads + (t + 1) * slab
-        let s = steps + t * m, lambda = curvatures + t * m
+        let s = steps + t * m, lambda = curvatures + (perSampleCurvature ? t * slab : t * m)
         for b in 0..<m { aggregate[b] = 0; magnitude[b] = 0 }
         for x in 0..<n {
           for b in 0..<m {
@@ -58,7 +63,8 @@ public enum POLCAAllocation {
           }
         }
         for b in 0..<m {
-          guarded[t * m + b] = order == 2 && abs(aggregate[b]) <= shareTolerance * magnitude[b] ? 1 : 0
+          let undefined = abs(aggregate[b]) <= shareTolerance * magnitude[b]
+          guarded[t * m + b] = order == 2 && !perSampleCurvature && undefined ? 1 : 0
         }
         for x in 0..<n {
           for b in 0..<m {
@@ -66,7 +72,10 @@ public enum POLCAAllocation {
             // POLCA eq. (4): first-order allocation ⟨b, ∇ℓ(x; θ_t)⟩ ⟨b, θ_{t+1} − θ_t⟩.
             let first = now[i] * s[b]
             var total = first
-            if order == 2 {
+            if order == 2 && perSampleCurvature {
+              // POLCA eq. (5): h = λ_t(x, b)/2 · ⟨θ_{t+1} − θ_t, b⟩², the exact second-order term.
+              total += 0.5 * lambda[i] * s[b] * s[b]
+            } else if order == 2 {
               let share = guarded[t * m + b] == 1
                 ? 1 / Double(n) : secondOrderShare(change: next[i] - now[i], aggregate: aggregate[b])
               // POLCA eq. (7): h̃ = λ_t(X, b)/2 · ⟨θ_{t+1} − θ_t, b⟩² · share_t(x, b).

@@ -82,3 +82,19 @@ final class AllocationTests: XCTestCase {
       shareTolerance: 0, allocation: &out, firstOrder: &first, projectedLoss: &loss, guarded: &mask, threads: 1))
   }
 }
+
+final class PerSampleCurvatureTests: XCTestCase {
+  func testPOLCAEq5UsesEachSamplesOwnCurvature() throws {
+    // T = 1, n = 2, m = 1: h(x) = λ(x)/2 · s².
+    var allocation = [0.0, 0], first = [0.0, 0], loss = [Double](repeating: 0, count: 4)
+    var guarded: [UInt8] = [9]
+    try POLCAAllocation.allocate(
+      grads: [1, -2, 5, 5], steps: [2], curvatures: [3, -1], checkpoints: 1, samples: 2, directions: 1, order: 2,
+      shareTolerance: 0, perSampleCurvature: true, allocation: &allocation, firstOrder: &first, projectedLoss: &loss,
+      guarded: &guarded, threads: 1)
+    XCTAssertEqual(first, [2, -4])
+    XCTAssertEqual(allocation, [2 + 6, -4 - 2])
+    XCTAssertEqual(guarded, [0])
+    XCTAssertEqual(Array(loss[2...]), allocation)
+  }
+}

@@ -136,6 +136,12 @@ class POLCA(BaseEstimator):
     is the curvature of the *summed* loss over the same samples, so the shares sum to 1 and the
     second-order terms add up exactly to the aggregate term ``lambda_t(X, b) s^2 / 2``.
 
+    Per-sample curvatures: the paper replaces ``lambda_t(x, b) = b^T H_t(x) b`` of eq. (5) by the
+    share estimate because it deems it intractable; with forward-mode AD it costs one
+    forward-over-forward pass per direction for all samples (``losslens.torch``,
+    ``second_order="per_sample"``). Passing curvatures of shape (T, n_samples, m) uses eq. (5)
+    exactly: ``h(x, b, t) = lambda_t(x, b) / 2 <theta_{t+1} - theta_t, b>^2``.
+
     Zero-denominator guard: when ``|sum_x dp| <= share_tol * sum_x |dp|`` (which includes 0/0, and
     aggregate changes that cancel to within ``share_tol`` of the per-sample ones), the ratio is
     undefined or dominated by noise; the share then becomes ``1/n`` (the aggregate second-order term
@@ -192,8 +198,10 @@ class POLCA(BaseEstimator):
             ``<b, grad l(x; theta_t)>`` for every checkpoint, sample and direction.
         step_projections : array-like of shape (T, m)
             ``<b, theta_{t+1} - theta_t>``.
-        curvatures : array-like of shape (T, m)
-            ``b^T H_t(X) b`` of the loss summed over the same n_samples (ignored when ``order=1``).
+        curvatures : array-like of shape (T, m) or (T, n_samples, m)
+            ``b^T H_t(X) b`` of the loss summed over the same n_samples: the paper's estimator
+            (eqs. 6-7). Or per-sample ``b^T H_t(x) b``: the exact second-order term of eq. (5) is
+            used instead (no share, no guard). Ignored when ``order=1``.
         losses : array-like of shape (T + 1, n_samples), default=None
             Exact per-sample losses; enables the error attributes and exact-loss plots.
 
@@ -210,10 +218,12 @@ class POLCA(BaseEstimator):
         if T < 1:
             raise ValueError("projected_grads needs at least 2 checkpoints")
         steps = as_real_array(step_projections, "step_projections", ndim=(2,), allow_float32=False)
-        curv = as_real_array(curvatures, "curvatures", ndim=(2,), allow_float32=False)
-        for name, array in (("step_projections", steps), ("curvatures", curv)):
-            if array.shape != (T, m):
-                raise ValueError(f"{name} must have shape (T, m) = ({T}, {m}), got {array.shape}")
+        curv = as_real_array(curvatures, "curvatures", ndim=(2, 3), allow_float32=False)
+        if steps.shape != (T, m):
+            raise ValueError(f"step_projections must have shape (T, m) = ({T}, {m}), got {steps.shape}")
+        if curv.shape not in ((T, m), (T, n, m)):
+            raise ValueError(f"curvatures must have shape (T, m) = ({T}, {m}) or (T, n, m) = ({T}, {n}, {m}), "
+                             f"got {curv.shape}")
         if losses is not None:
             losses = as_real_array(losses, "losses", ndim=(2,), allow_float32=False)
             if losses.shape != (T + 1, n):

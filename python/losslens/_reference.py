@@ -77,7 +77,10 @@ def polca_allocation(projected_grads, step_projections, curvatures, order=2, sha
     guarded = np.abs(aggregate) <= share_tol * np.abs(change).sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(guarded, 1.0 / n, change / aggregate)  # POLCA eq. (6)
-    second = 0.5 * lam[:, None, :] * s[:, None, :] ** 2 * share  # POLCA eq. (7)
+    if lam.ndim == 3:  # per-sample curvatures: POLCA eq. (5), no share
+        second, guarded = 0.5 * lam * s[:, None, :] ** 2, np.zeros_like(guarded)
+    else:
+        second = 0.5 * lam[:, None, :] * s[:, None, :] ** 2 * share  # POLCA eq. (7)
     allocation = first + second if order == 2 else first  # POLCA eq. (9)
     projected = np.concatenate([np.zeros((1,) + allocation.shape[1:]), np.cumsum(allocation, axis=0)])  # eq. (10)
     return allocation, first, projected, guarded[:, 0, :] & (order == 2)

@@ -27,6 +27,19 @@ def test_polca_eq4_to_eq10_match_numpy_reference(seed, order):
         np.testing.assert_array_equal(model.allocation_, model.first_order_)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_polca_eq5_per_sample_curvatures_match_numpy_reference(seed):
+    rng = np.random.default_rng(seed)
+    grads, steps, _ = random_inputs(rng)
+    curv = rng.normal(size=(grads.shape[0] - 1,) + grads.shape[1:])
+    model = POLCA().fit(grads, steps, curv)
+    allocation, _, projected, _ = polca_allocation(grads, steps, curv)
+    np.testing.assert_allclose(model.allocation_, allocation, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(model.allocation_ - model.first_order_, 0.5 * curv * steps[:, None, :] ** 2, rtol=1e-12)
+    np.testing.assert_allclose(model.projected_loss_, projected, rtol=1e-10, atol=1e-12)
+    assert not model.share_guarded_.any()
+
+
 def test_polca_eq7_second_order_terms_sum_to_the_aggregate_term(rng):
     grads, steps, curv = random_inputs(rng)
     model = POLCA().fit(grads, steps, curv)
@@ -58,6 +71,14 @@ def test_polca_eq9_is_exact_for_quadratic_losses_moving_in_the_span_of_the_basis
     scale = np.abs(model.loss_change_).max()
     assert np.abs(model.approximation_error_).max() <= 1e-10 * scale
     assert np.abs(model.first_order_error_).max() > 1e-3 * scale  # the second-order term matters here
+
+
+def test_polca_eq5_is_exact_for_quadratic_losses_with_per_sample_curvatures(rng):
+    grads, steps, curv, losses = quadratic_problem(rng)
+    a = (grads[1] - grads[0]) / steps[0]  # each sample's own curvature along each direction
+    per_sample = np.broadcast_to(a, (steps.shape[0],) + a.shape)
+    model = POLCA().fit(grads, steps, per_sample, losses=losses)
+    assert np.abs(model.approximation_error_).max() <= 1e-10 * np.abs(model.loss_change_).max()
 
 
 def test_zero_denominator_guard_uses_uniform_share():

@@ -84,6 +84,30 @@ def test_polca_from_checkpoints_builds_basis_and_allocates():
     assert error < 0.5 * first_error
 
 
+def test_per_sample_curvatures_by_forward_over_forward_match_explicit_hessians():
+    model, loss_fn, data = tiny_problem(n=6)
+    flat = FlatModel(model, loss_fn)
+    theta = flat.flatten()
+    B = torch.from_numpy(np.linalg.qr(np.random.default_rng(2).normal(size=(flat.dim, 2)))[0])
+    curv = flat.per_sample_curvatures(theta, data[0].double(), data[1], B).numpy()
+    for i in range(6):
+        H = full_hessian(flat, theta, (data[0][i:i + 1], data[1][i:i + 1]))
+        np.testing.assert_allclose(curv[i], np.einsum("dm,de,em->m", B.numpy(), H, B.numpy()), rtol=1e-9, atol=1e-12)
+
+
+def test_per_sample_second_order_is_more_accurate_than_the_share_estimate_on_large_steps():
+    errors = {}
+    for mode in ("share", "per_sample"):
+        model, loss_fn, data = tiny_problem()
+        checkpoints = train(model, loss_fn, data, lr=0.3)
+        polca, basis = polca_from_checkpoints(model, loss_fn, data, checkpoints, basis_checkpoints=[0, 6], k=2,
+                                              second_order=mode, tol=1e-10, random_state=0, progress=False)
+        exact = span_loss_change(model, loss_fn, data, checkpoints, basis)
+        errors[mode] = np.abs(polca.allocation_.sum(axis=2) - exact).max() / np.abs(exact).max()
+    # Measured: share 19%, per-sample below 5% (cross-direction terms remain, by construction).
+    assert errors["per_sample"] < 0.05 < errors["share"]
+
+
 def test_given_basis_is_used_and_checked():
     model, loss_fn, data = tiny_problem()
     checkpoints = train(model, loss_fn, data, steps=3)

@@ -104,6 +104,14 @@ class FlatModel:
             columns.append(derivative)
         return losses.detach(), torch.stack(columns, dim=1).detach()
 
+    def per_sample_curvatures(self, theta, inputs, targets, basis):
+        """``b^T H(x) b`` (n, m) for every sample: the second derivative of each loss along each column
+        of ``basis``, by forward-over-forward JVP (one nested pass per column)."""
+        def along(t, b):
+            return jvp(lambda u: self.losses(u, inputs, targets), (t,), (b,))[1]
+
+        return torch.stack([jvp(lambda t: along(t, b), (theta,), (b,))[1] for b in basis.T], dim=1).detach()
+
 
 def _as_tensors(data, dtype):
     inputs, targets = data
@@ -145,7 +153,7 @@ def hessian_vector_product(model, loss_fn, data, state_dict=None, dtype=torch.fl
 
 
 def polca_from_checkpoints(model, loss_fn, data, checkpoints, basis=None, basis_checkpoints=None, k=1,
-                           reference=None, order=2, tol=1e-6, dtype=torch.float64,
+                           reference=None, order=2, second_order="share", tol=1e-6, dtype=torch.float64,
                            hvp_method="forward_over_reverse", random_state=None, progress=True):
     """The whole POLCA pipeline on a list of checkpoints.
 
@@ -168,6 +176,10 @@ def polca_from_checkpoints(model, loss_fn, data, checkpoints, basis=None, basis_
     reference : tuple (inputs, targets), default=None
         Samples of the Hessian used for the basis (None: ``data``).
     order : {1, 2}, default=2
+    second_order : {"share", "per_sample"}, default="share"
+        "share": the paper's estimate (eqs. 6-7) from the aggregate curvature ``b^T H_t(X) b``
+        (one HVP per direction); "per_sample": exact ``b^T H_t(x) b`` for every sample (eq. 5) by
+        forward-over-forward JVP (one nested pass per direction).
     tol : float, default=1e-6
         Lanczos tolerance of the basis.
     dtype : torch.dtype, default=torch.float64
@@ -183,6 +195,8 @@ def polca_from_checkpoints(model, loss_fn, data, checkpoints, basis=None, basis_
         Fitted with the exact per-sample losses (``losses_``, ``approximation_error_``...).
     basis : HessianBasis
     """
+    if second_order not in ("share", "per_sample"):
+        raise ValueError(f"second_order must be 'share' or 'per_sample', got {second_order!r}")
     flat = FlatModel(model, loss_fn, dtype)
     thetas = [flat.flatten(state) for state in checkpoints]
     if len(thetas) < 2:
@@ -211,7 +225,9 @@ def polca_from_checkpoints(model, loss_fn, data, checkpoints, basis=None, basis_
         loss, projected = flat.projected_gradients(thetas[t], inputs, targets, B)
         losses.append(loss.numpy())
         grads.append(projected.numpy())
-        if t < T and order == 2:
+        if t < T and order == 2 and second_order == "per_sample":
+            curvatures.append(flat.per_sample_curvatures(thetas[t], inputs, targets, B).numpy())
+        elif t < T and order == 2:
             curvatures.append([float(b @ flat.hvp(thetas[t], inputs, targets, b, hvp_method)) for b in B.T])
     steps = torch.stack([thetas[t + 1] - thetas[t] for t in range(T)]) @ B
     curv = np.array(curvatures) if order == 2 else np.zeros((T, basis.n_directions))

@@ -122,3 +122,32 @@ def test_kmeans_dask_seeding_finds_the_blobs(init):
     pairs = lazy.labels_.astype(np.int64) * 3 + memory.labels_
     assert np.unique(pairs).size == 3
     np.testing.assert_allclose(lazy.inertia_, memory.inertia_, rtol=1e-8)
+
+
+def _die_once_after(block, folder, calls):
+    """Identity on a block, but the worker process running the `calls`-th call exits (once)."""
+    import os
+
+    with open(os.path.join(folder, "calls"), "a") as log:
+        log.write(".")
+    with open(os.path.join(folder, "calls")) as log:
+        count = len(log.read())
+    if count >= calls:
+        try:
+            os.close(os.open(os.path.join(folder, "killed"), os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return block
+        os._exit(1)
+    return block
+
+
+def test_kmeans_dask_survives_a_killed_worker(client, tmp_path):
+    X = _blobs(6)
+    init = X[:4] + 0.5
+    memory = KMeans(4, init=init, n_init=1, tol=0).fit(X)
+    assert memory.n_iter_ >= 3
+    lazy = da.from_array(X, chunks=100).map_blocks(_die_once_after, str(tmp_path), 15, dtype=X.dtype)
+    fitted = KMeans(4, init=init, n_init=1, tol=0).fit(lazy)
+    assert (tmp_path / "killed").exists()
+    np.testing.assert_array_equal(fitted.labels_, memory.labels_)
+    np.testing.assert_allclose(fitted.inertia_, memory.inertia_, rtol=1e-10)

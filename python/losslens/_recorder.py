@@ -170,7 +170,8 @@ class LossRecorder:
             None returns NumPy: the transposed memory map of a ``.npy`` file, or a Zarr store
             read into memory (compressed chunks have no memory map). An int returns a lazy
             ``dask.array`` chunked along samples (`chunks` rows per block, all steps in each),
-            whose tasks open the file themselves (nothing large travels in the task graph).
+            whose tasks open the file themselves (nothing large travels in the task graph). For a
+            Zarr store take a multiple of its ``chunk_samples``, or each block decompresses more.
 
         Returns
         -------

@@ -7,6 +7,7 @@ import pytest
 
 from losslens import GradientSketch, KMeans, LossRecorder
 
+dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
@@ -85,6 +86,16 @@ def _blobs(seed, n=600, d=3, k=4):
     return centres[rng.integers(k, size=n)] + rng.normal(size=(n, d))
 
 
+def test_kmeans_on_threaded_scheduler_equals_in_memory():
+    X = _blobs(7)
+    init = X[:4] + 0.5
+    memory = KMeans(4, init=init, n_init=1).fit(X)
+    with dask.config.set(scheduler="threads"):
+        lazy = KMeans(4, init=init, n_init=1).fit(da.from_array(X, chunks=128))
+    np.testing.assert_array_equal(lazy.labels_, memory.labels_)
+    np.testing.assert_allclose(lazy.inertia_, memory.inertia_, rtol=1e-10)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_kmeans_dask_equals_in_memory_from_same_centres(client, dtype):
     X = _blobs(2).astype(dtype)
@@ -118,7 +129,8 @@ def test_kmeans_dask_seeding_finds_the_blobs(init):
     """k-means|| (and random rows) on the threaded scheduler recover well-separated blobs."""
     X = _blobs(5, n=800, d=2, k=3) * 3
     memory = KMeans(3, n_init=3, random_state=0).fit(X)
-    lazy = KMeans(3, init=init, n_init=3, random_state=0).fit(da.from_array(X, chunks=200))
+    with dask.config.set(scheduler="threads"):
+        lazy = KMeans(3, init=init, n_init=3, random_state=0).fit(da.from_array(X, chunks=200))
     pairs = lazy.labels_.astype(np.int64) * 3 + memory.labels_
     assert np.unique(pairs).size == 3
     np.testing.assert_allclose(lazy.inertia_, memory.inertia_, rtol=1e-8)

@@ -3,6 +3,7 @@ import torch  # noqa: F401  (fails early with a clear ImportError when torch is 
 
 from ._dids import DIDSLoop, domain_task_gradients, mean_gradient, per_sample_gradients, select_parameters  # noqa: E402
 from ._polca import FlatModel, hessian_vector_product, polca_from_checkpoints, span_loss_change  # noqa: E402
+from ._recording import per_sample_losses, record_losses  # noqa: E402
 
 __all__ = [
     "DIDSLoop",
@@ -11,7 +12,9 @@ __all__ = [
     "hessian_vector_product",
     "mean_gradient",
     "per_sample_gradients",
+    "per_sample_losses",
     "polca_from_checkpoints",
+    "record_losses",
     "select_parameters",
     "span_loss_change",
 ]

@@ -1,0 +1,67 @@
+"""Command line: ``losslens demo [options]`` and ``python -m losslens.demo [options]``."""
+import argparse
+from pathlib import Path
+
+
+def add_demo_arguments(parser):
+    """The demo's options (shared by both entry points)."""
+    parser.add_argument("--out", type=Path, default=Path("losslens-report"),
+                        help="output folder for report.html, PNGs and arrays.npz (default: %(default)s)")
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer steps and seeds: a smoke run in under two minutes")
+    parser.add_argument("--steps", type=int, help="optimisation steps (default: 200 on digits, 60 quick, "
+                        "100 on MNIST as in the paper)")
+    parser.add_argument("--domains", type=int, default=10, help="number of learning domains K (default: 10)")
+    parser.add_argument("--alpha", type=float, default=0.01, help="L1 penalty λ of LDD (default: 0.01)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--mnist", type=Path, metavar="DIR",
+                        help="MNIST IDX files in DIR instead of the bundled digits (paper's 30,000/3,000 split)")
+    source.add_argument("--losses", type=Path, metavar="PATH",
+                        help="a recorded loss matrix (.npy, samples × checkpoints): skip training, decompose only")
+    parser.add_argument("--seeds", type=int, dest="n_seeds", help="pruning retrains per method and budget "
+                        "(default: 10, 3 with --quick)")
+    parser.add_argument("--no-progress", dest="show_progress", action="store_false", help="hide progress bars")
+    return parser
+
+
+def _positive(parser, args):
+    for name in ("steps", "domains", "n_seeds"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('n_seeds', 'seeds')} must be at least 1, got {value}")
+    if args.alpha < 0:
+        parser.error(f"--alpha must be non-negative, got {args.alpha}")
+
+
+def run_from_args(parser, args):
+    """Validate the parsed options, run the demo, print its summary."""
+    from ._pipeline import run_demo
+    from ._run import DemoOptions
+
+    _positive(parser, args)
+    options = DemoOptions(out=args.out, quick=args.quick, steps=args.steps, domains=args.domains,
+                          alpha=args.alpha, seed=args.seed, mnist=args.mnist, losses=args.losses,
+                          n_seeds=args.n_seeds, show_progress=args.show_progress)
+    print(run_demo(options))
+    return 0
+
+
+def demo_main(argv=None):
+    """Entry point of ``python -m losslens.demo``."""
+    parser = add_demo_arguments(argparse.ArgumentParser(
+        prog="python -m losslens.demo", description="End-to-end training-dynamics report (LDD) on real data."))
+    return run_from_args(parser, parser.parse_args(argv))
+
+
+def main(argv=None):
+    """Entry point of the ``losslens`` console script (subcommands; ``demo`` for now)."""
+    parser = argparse.ArgumentParser(prog="losslens", description="losslens command line.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = add_demo_arguments(commands.add_parser(
+        "demo", help="end-to-end training-dynamics report on real data",
+        description="Train the LDD paper's CNN while recording per-sample losses, decompose them into "
+                    "learning domains and write report.html."))
+    args = parser.parse_args(argv)
+    return run_from_args(demo, args)
+

@@ -1,0 +1,82 @@
+"""The demo pipeline: record a training run, decompose it with LDD, analyse, write the report."""
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import losslens
+
+from ._progress import progress
+
+
+@dataclass
+class DemoOptions:
+    """Settings of one demo run (the command-line options; ``None`` picks the preset's value)."""
+
+    out: Path = Path("losslens-report")
+    quick: bool = False
+    steps: int = None
+    domains: int = 10
+    alpha: float = 0.01
+    seed: int = 0
+    mnist: Path = None
+    losses: Path = None
+    batch_size: int = None
+    lr: float = None
+    n_seeds: int = None
+    fractions: tuple = (0.02, 0.05, 0.10, 0.20)
+    show_progress: bool = True
+    timings: dict = field(default_factory=dict)
+
+    def resolve(self):
+        """Fill unset values from the preset: the paper's protocol on MNIST, a scaled one on digits."""
+        if self.mnist is not None:  # section 5.1: batch 300, 100 steps (one epoch), Adam lr 1e-4
+            preset = dict(steps=100, batch_size=300, lr=1e-4, n_seeds=3 if self.quick else 10)
+        elif self.quick:
+            preset = dict(steps=60, batch_size=24, lr=1e-3, n_seeds=3)
+        else:
+            preset = dict(steps=200, batch_size=24, lr=1e-3, n_seeds=10)
+        for name, value in preset.items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
+        self.out = Path(self.out)
+        return self
+
+
+class _Stage:
+    """Context manager timing one pipeline stage into ``options.timings``."""
+
+    def __init__(self, options, name):
+        self.options, self.name = options, name
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        if self.options.show_progress:
+            print(f"[losslens demo] {self.name} ...", flush=True)
+
+    def __exit__(self, *exc):
+        self.options.timings[self.name] = time.perf_counter() - self.start
+        return False
+
+
+def loss_change_embedding(losses, random_state, max_points=5000):
+    """t-SNE of the rows of L_Δ (per-sample loss-change trajectories); at most ``max_points`` samples.
+
+    Returns the embedding and the indices of the embedded samples.
+    """
+    from sklearn.manifold import TSNE
+
+    n = len(losses)
+    rng = np.random.default_rng(random_state)
+    chosen = np.sort(rng.choice(n, max_points, replace=False)) if n > max_points else np.arange(n)
+    differences = losses[chosen, :-1] - losses[chosen, 1:]
+    embedding = TSNE(n_components=2, perplexity=min(30.0, (len(chosen) - 1) / 3), init="pca",
+                     random_state=random_state).fit_transform(differences.astype(np.float64))
+    return embedding, chosen
+
+
+def fit_ldd(losses, options):
+    """LDD with the demo's K and λ on the loss matrix L (n_samples, n_checkpoints)."""
+    return losslens.LDD(n_domains=options.domains, alpha=options.alpha, random_state=options.seed,
+                        verbose=options.show_progress).fit(losses)

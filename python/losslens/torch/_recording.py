@@ -1,0 +1,78 @@
+"""Per-sample losses of a PyTorch model on a fixed reference set: one column of the LDD loss matrix."""
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+
+def _as_tensor(x, dtype=None):
+    if isinstance(x, torch.Tensor):
+        return x if dtype is None else x.to(dtype)
+    return torch.as_tensor(np.asarray(x), dtype=dtype)
+
+
+@torch.no_grad()
+def per_sample_losses(model, inputs, targets, *, loss_fn=None, batch_size=2048, return_predictions=False):
+    """Loss of every sample under the model's current parameters, the loss vector ℓ⁽ᵗ⁾.
+
+    The model runs in evaluation mode without gradients, in chunks of ``batch_size``; its
+    training/evaluation mode is restored afterwards.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps a batch of inputs to outputs (class logits for the default loss).
+    inputs : array-like or torch.Tensor of shape (n_samples, ...)
+        The reference set.
+    targets : array-like or torch.Tensor of shape (n_samples, ...)
+        Its targets (class indices for the default loss).
+    loss_fn : callable, default=None
+        ``loss_fn(outputs, targets)`` returning one loss per sample; ``None`` means cross-entropy
+        (``torch.nn.functional.cross_entropy(..., reduction="none")``).
+    batch_size : int, default=2048
+        Samples per forward pass.
+    return_predictions : bool, default=False
+        Also return ``outputs.argmax(1)`` for every sample (class predictions).
+
+    Returns
+    -------
+    losses : ndarray of shape (n_samples,), float32
+        The loss vector, LDD eq. (1).
+    predictions : ndarray of shape (n_samples,), int64
+        Only when ``return_predictions`` is true.
+
+    References
+    ----------
+    Learning-Domain Decomposition: Interpreting Training Dynamics via Loss Vectors, eq. (1)–(2).
+    """
+    if loss_fn is None:
+        def loss_fn(outputs, y):
+            return F.cross_entropy(outputs, y, reduction="none")
+    inputs = _as_tensor(inputs)
+    targets = _as_tensor(targets)
+    if len(inputs) != len(targets):
+        raise ValueError(f"inputs and targets differ in length: {len(inputs)} and {len(targets)}")
+    was_training = model.training
+    model.eval()
+    losses = np.empty(len(inputs), dtype=np.float32)
+    predictions = np.empty(len(inputs), dtype=np.int64) if return_predictions else None
+    try:
+        for start in range(0, len(inputs), batch_size):
+            stop = min(start + batch_size, len(inputs))
+            outputs = model(inputs[start:stop])
+            losses[start:stop] = loss_fn(outputs, targets[start:stop]).reshape(stop - start).float().numpy()
+            if return_predictions:
+                predictions[start:stop] = outputs.argmax(1).numpy()
+    finally:
+        model.train(was_training)
+    return (losses, predictions) if return_predictions else losses
+
+
+def record_losses(recorder, model, inputs, targets, **kwargs):
+    """Append the model's current per-sample losses on the reference set to ``recorder``.
+
+    ``recorder`` is a :class:`losslens.LossRecorder` (or anything with ``append(vector)``); the
+    keyword arguments go to :func:`per_sample_losses`, whose result is returned.
+    """
+    result = per_sample_losses(model, inputs, targets, **kwargs)
+    recorder.append(result[0] if isinstance(result, tuple) else result)
+    return result

@@ -1,4 +1,4 @@
-# losslens: `make demo` runs the demo, `make test` runs every test (XCTest and pytest).
+# losslens: `make demo` writes the report to losslens-report/, `make test` runs every test (XCTest and pytest).
 # Each target sets up what it needs: Debian packages, the .venv virtualenv, the Swift and C build.
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -26,7 +26,7 @@ build: setup
 	$(PY) -m pip install -q --no-build-isolation --no-deps ./python
 
 demo: build
-	$(PY) examples/quickstart.py
+	$(VENV)/bin/losslens demo --out losslens-report
 
 test-swift: setup
 	$(SWIFT) test

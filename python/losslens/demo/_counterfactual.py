@@ -52,7 +52,8 @@ def domain_contributions(data, config, schedule, seed, domain_members, show_prog
                 sgd_step(model, optimizer, X[kept], y[kept])
             without[k] = mean_loss(model, X_val, y_val)
             model.load_state_dict(saved_model)
-            optimizer.load_state_dict(saved_optimizer)
+            # load_state_dict adopts the given tensors and Adam updates them in place: hand it a copy
+            optimizer.load_state_dict(copy.deepcopy(saved_optimizer))
         sgd_step(model, optimizer, X[batch], y[batch])
         original = mean_loss(model, X_val, y_val)
         for k, value in without.items():

@@ -3,9 +3,13 @@ import numpy as np
 
 
 def _pyplot():
+    """pyplot, on the Agg backend unless the caller (e.g. a notebook) imported pyplot already."""
+    import sys
+
     import matplotlib
 
-    matplotlib.use("Agg")
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt

@@ -66,12 +66,14 @@ def run_demo(options=None):
     data = run = config = None
     if options.losses is not None:
         losses = np.load(options.losses, mmap_mode="r")
+        report.section("Loss matrix")
         report.text(f"Loss matrix read from {options.losses}: {losses.shape[0]} samples × {losses.shape[1]} "
                     "checkpoints. Without the data and the model only the decomposition sections are produced.")
     else:
         data = _load_data(options)
         with _Stage(options, "training with loss recording"):
             config, losses, run = _record(data, options)
+        report.section("Data and training")
         report.text(data.describe() + ".")
         report.text(f"Training: the LDD paper's simple CNN (conv 32, conv 64, dense 128), Adam lr {config.lr}, "
                     f"batch {config.batch_size}, {config.steps} optimisation steps on CPU; every reference "

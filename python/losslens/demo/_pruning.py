@@ -2,10 +2,7 @@
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-
 from ._progress import progress
-from ._train import accuracy, train
 
 #: Selection methods in report order.
 METHODS = ("multiplicity", "random", "EL2N", "forgetting")
@@ -38,6 +35,8 @@ def select(method, n_keep, seed, ldd, el2n, forgetting):
 
 def mean_interval(values, confidence=0.95):
     """Mean and half-width of its Student-t confidence interval (0 for a single value)."""
+    from scipy import stats
+
     values = np.asarray(values, dtype=float)
     if len(values) < 2:
         return float(values.mean()), 0.0
@@ -82,6 +81,8 @@ def pruning_experiment(data, config, fractions, seeds, ldd, el2n, forgetting, me
     Seed s gives every method the same network initialisation and mini-batch randomness, so the
     comparison is paired; the full-data run per seed is the reference line.
     """
+    from ._train import accuracy, train
+
     n = len(data.y_train)
     acc = np.empty((len(methods), len(fractions), len(seeds)))
     full = np.empty(len(seeds))

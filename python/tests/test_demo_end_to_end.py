@@ -1,0 +1,94 @@
+"""`losslens demo --quick` end to end into a temporary folder, the `--losses` path, and the notebook."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("matplotlib")
+
+ROOT = Path(__file__).resolve().parents[2]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SECTIONS = ["Data and training", "Learning-domain decomposition (figure 2)", "t-SNE of loss-change trajectories (figures 3 and 4)",
+            "Domain contributions to generalisation (section 5.3, figure 5)",
+            "Data pruning by domain multiplicity (section 5.4, figure 6a)", "POLCA and DIDS", "Run"]
+FIGURES = ["code_differences", "domain_losses", "top_images", "tsne_digits", "tsne_domains", "contributions",
+           "pruning"]
+
+
+def console_script():
+    script = Path(sys.executable).parent / "losslens"
+    return [str(script)] if script.exists() else [shutil.which("losslens") or pytest.fail("no losslens script")]
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    done = subprocess.run(console_script() + ["demo", "--quick", "--no-progress", "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out, done.stdout
+
+
+def test_quick_demo_writes_every_section_and_figure(quick_report):
+    out, _ = quick_report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for heading in SECTIONS:
+        assert f"<h2>{heading}</h2>" in html
+    inline = re.findall(r'<img alt="([a-z_]+)" src="data:image/png;base64,', html)
+    assert inline == FIGURES
+    for name in FIGURES:
+        assert (out / f"{name}.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_quick_demo_arrays_are_consistent(quick_report):
+    out, _ = quick_report
+    arrays = np.load(out / "arrays.npz")
+    losses = arrays["losses"]
+    n_samples, n_checkpoints = losses.shape
+    assert n_checkpoints == 61 and n_samples == len(arrays["labels"]) == 1197  # --quick: 60 steps
+    assert np.all(losses >= 0) and losses[:, 0].mean() > losses[:, -1].mean()  # training lowered the loss
+    assert arrays["dictionary"].shape == (n_samples, 10)
+    np.testing.assert_allclose(arrays["dictionary"].sum(axis=0), 1.0, atol=1e-6)
+    assert arrays["code_differences"].shape == (10, 60) and arrays["contributions"].shape == (10, 60)
+    assert arrays["pruning_accuracy"].shape == (4, 4, 3)  # methods x budgets x seeds
+    assert np.all((arrays["pruning_accuracy"] >= 0) & (arrays["pruning_accuracy"] <= 1))
+    assert arrays["tsne_embedding"].shape == (n_samples, 2)
+
+
+def test_quick_demo_prints_the_pruning_table(quick_report):
+    out, stdout = quick_report
+    assert f"report written to {out / 'report.html'}" in stdout
+    table = stdout[stdout.index("test accuracy after pruning"):]
+    for budget in ("2%", "5%", "10%", "20%"):
+        assert re.search(rf"^{budget}\s+0\.\d{{3}} ± .*(beats|loses to|ties) random", table, re.MULTILINE)
+
+
+def test_losses_option_decomposes_a_saved_matrix(quick_report, tmp_path):
+    out, _ = quick_report
+    np.save(tmp_path / "L.npy", np.load(out / "arrays.npz")["losses"][:300])
+    done = subprocess.run([sys.executable, "-m", "losslens.demo", "--losses", str(tmp_path / "L.npy"),
+                           "--domains", "4", "--no-progress", "--out", str(tmp_path / "r")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "300 samples × 61 checkpoints" in html and "Data pruning" not in html
+    assert np.load(tmp_path / "r" / "arrays.npz")["dictionary"].shape == (300, 4)
+
+
+def test_notebook_runs(monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    monkeypatch.setenv("LOSSLENS_NOTEBOOK_QUICK", "1")
+    notebook = nbformat.read(ROOT / "examples" / "ldd_digits.ipynb", as_version=4)
+    nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT / "examples")}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 7
+    assert any("multiplicity" in o.get("text", "") for o in outputs)

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import losslens
+
 pytest.importorskip("torch")
 pytest.importorskip("matplotlib")
 
@@ -16,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SECTIONS = ["Data and training", "Learning-domain decomposition (figure 2)", "t-SNE of loss-change trajectories (figures 3 and 4)",
             "Domain contributions to generalisation (section 5.3, figure 5)",
-            "Data pruning by domain multiplicity (section 5.4, figure 6a)", "POLCA and DIDS", "Run"]
+            "Data pruning by domain multiplicity (section 5.4, figure 6a)", "DIDS over the learning domains", "Run"]
 FIGURES = ["code_differences", "domain_losses", "top_images", "tsne_digits", "tsne_domains", "contributions",
-           "pruning"]
+           "pruning", "dids_probabilities"]
 
 
 def console_script():
@@ -40,6 +42,7 @@ def test_quick_demo_writes_every_section_and_figure(quick_report):
     html = (out / "report.html").read_text(encoding="utf-8")
     for heading in SECTIONS:
         assert f"<h2>{heading}</h2>" in html
+    assert ("<h2>Not in this report</h2>" in html) == (not hasattr(losslens, "POLCA"))
     inline = re.findall(r'<img alt="([a-z_]+)" src="data:image/png;base64,', html)
     assert inline == FIGURES
     for name in FIGURES:
@@ -59,6 +62,11 @@ def test_quick_demo_arrays_are_consistent(quick_report):
     assert arrays["pruning_accuracy"].shape == (4, 4, 3)  # methods x budgets x seeds
     assert np.all((arrays["pruning_accuracy"] >= 0) & (arrays["pruning_accuracy"] <= 1))
     assert arrays["tsne_embedding"].shape == (n_samples, 2)
+    for variant in ("paper", "kernel"):
+        probabilities = arrays[f"dids_{variant}_probabilities"]
+        assert probabilities.shape == (7, 10)  # initial + an update every 10 of 60 steps
+        np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-9)
+        np.testing.assert_allclose(probabilities[0][probabilities[0] > 0], 1 / (probabilities[0] > 0).sum())
 
 
 def test_quick_demo_prints_the_pruning_table(quick_report):

@@ -153,6 +153,26 @@ def pruning_plot(result):
     return fig
 
 
+def domain_probabilities(runs, update_steps, steps, titles):
+    """DIDS sampling probability of every domain over training, stacked (step function), one panel per run."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(len(runs), 1, figsize=(9, 2.6 * len(runs) + 0.4), squeeze=False, sharex=True,
+                             layout="constrained")
+    edges = np.repeat(np.append(update_steps, steps), 2)[1:-1]
+    n_domains = runs[0].shape[1]
+    colors = plt.get_cmap("tab10" if n_domains <= 10 else "tab20")
+    for ax, probabilities, title in zip(axes[:, 0], runs, titles):
+        ax.stackplot(edges, np.repeat(probabilities.T, 2, axis=1), labels=_domain_labels(n_domains),
+                     colors=[colors(k % colors.N) for k in range(n_domains)])
+        ax.set_xlim(0, steps)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("probability")
+        ax.set_title(f"DIDS sampling probabilities: {title}", fontsize=10)
+    axes[0, 0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    axes[-1, 0].set_xlabel("optimisation step")
+    return fig
+
+
 def save(fig, path):
     """Write ``fig`` as a PNG and close it; return the PNG bytes."""
     import io

@@ -99,9 +99,13 @@ def run_demo(options=None):
             counterfactual_section(report, data, config, run, ldd, options, arrays)
         with _Stage(options, "pruning retrains"):
             pruning = pruning_section(report, data, config, run, ldd, options, arrays)
-    from ._sections import availability_section, summary_text, timing_section
+    from ._sections import availability_section, dids_section, summary_text, timing_section
 
-    availability_section(report)
+    dids_available = data is not None and hasattr(losslens, "DomainSampler")
+    if dids_available:
+        with _Stage(options, "DIDS-sampled training"):
+            dids_section(report, data, config, run, ldd, options, arrays)
+    availability_section(report, dids_available)
     timing_section(report, options)
     np.savez_compressed(options.out / "arrays.npz", **arrays)
     path = report.write()

@@ -63,16 +63,19 @@ class _Stage:
 def loss_change_embedding(losses, random_state, max_points=5000):
     """t-SNE of the rows of L_Δ (per-sample loss-change trajectories); at most ``max_points`` samples.
 
+    Runs on one thread: on a shared machine OpenMP's spinning threads made it ten times slower.
     Returns the embedding and the indices of the embedded samples.
     """
     from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
 
     n = len(losses)
     rng = np.random.default_rng(random_state)
     chosen = np.sort(rng.choice(n, max_points, replace=False)) if n > max_points else np.arange(n)
     differences = losses[chosen, :-1] - losses[chosen, 1:]
-    embedding = TSNE(n_components=2, perplexity=min(30.0, (len(chosen) - 1) / 3), init="pca",
-                     random_state=random_state).fit_transform(differences.astype(np.float64))
+    with threadpool_limits(1):
+        embedding = TSNE(n_components=2, perplexity=min(30.0, (len(chosen) - 1) / 3), init="pca",
+                         random_state=random_state).fit_transform(differences.astype(np.float64))
     return embedding, chosen
 
 

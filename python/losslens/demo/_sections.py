@@ -67,14 +67,49 @@ def pruning_table(result):
     return header, rows
 
 
-def availability_section(report):
-    """POLCA and DIDS sections join the report once those estimators exist in losslens."""
-    report.section("POLCA and DIDS")
-    for name, method in (("POLCA", "POLCA (loss change allocation on a Hessian basis)"),
-                         ("DomainSampler", "DIDS (domain impact-aware data sampling)")):
-        if not hasattr(losslens, name):
-            report.text(f"{method}: not available in this losslens build (losslens.{name} is missing), "
-                        "so this report has no section for it.")
+#: DIDS variants run by the report: the paper's, and the Fisher kernel with linear weights (authors' code).
+DIDS_VARIANTS = (("paper: divergence impact, softmax", {}),
+                 ("Fisher kernel impact, linear weights", dict(impact_kind="kernel", normalization="linear")))
+
+
+def dids_section(report, data, config, run, ldd, options, arrays):
+    """DIDS (losslens.DomainSampler) sampling over the learning domains: probabilities over time."""
+    from ._dids import dids_training
+
+    assignment = ldd.dictionary_.argmax(axis=1)
+    results = [dids_training(data, config, assignment, options.domains, options.seed,
+                             show_progress=options.show_progress, **params) for _, params in DIDS_VARIANTS]
+    for (name, _), result, key in zip(DIDS_VARIANTS, results, ("paper", "kernel")):
+        arrays[f"dids_{key}_probabilities"] = result.probabilities
+    arrays["dids_update_steps"] = results[0].steps
+    report.section("DIDS over the learning domains")
+    sizes = np.bincount(assignment, minlength=options.domains)
+    report.text(f"Each reference sample is assigned to its domain of largest weight (sizes {sizes.tolist()}); "
+                f"a fresh network is trained for {config.steps} steps with mini-batches drawn by "
+                "losslens.DomainSampler, the tasks being the validation images of each digit; every 10 steps "
+                "the FIM-guided impact (DIDS eq. 12) and the tasks' loss histories update the domain "
+                "probabilities (eqs. 13–16). Two variants: the paper's, and the authors' code's Fisher kernel "
+                "with linear weights. One seed each; the uniformly shuffled recorded run is the reference.")
+    report.table(["sampling", "test accuracy", "largest final probability"],
+                 [["uniform (recorded run)", f"{run.test_accuracy:.3f}", f"{1 / options.domains:.2f}"]]
+                 + [[name, f"{r.test_accuracy:.3f}", f"{r.probabilities[-1].max():.2f}"]
+                    for (name, _), r in zip(DIDS_VARIANTS, results)])
+    report.figure(figures.domain_probabilities([r.probabilities for r in results], results[0].steps,
+                                               config.steps, [name for name, _ in DIDS_VARIANTS]),
+                  "dids_probabilities", "DIDS domain sampling probabilities over training, per variant.")
+    return results
+
+
+def availability_section(report, dids_available):
+    """Say which of POLCA and DIDS this losslens build lacks (their sections are left out)."""
+    missing = [text for name, text in (("POLCA", "POLCA (loss change allocation on a Hessian basis)"),
+                                        ("DomainSampler", "DIDS (domain impact-aware data sampling)"))
+               if not hasattr(losslens, name) or (name == "DomainSampler" and not dids_available)]
+    if missing:
+        report.section("Not in this report")
+        for text in missing:
+            report.text(f"{text}: not available here (needs the estimator in losslens and, for DIDS, the "
+                        "training data), so this report has no section for it.")
 
 
 def timing_section(report, options):

@@ -64,7 +64,7 @@ def test_quick_demo_arrays_are_consistent(quick_report):
     assert arrays["tsne_embedding"].shape == (n_samples, 2)
     for variant in ("paper", "kernel"):
         probabilities = arrays[f"dids_{variant}_probabilities"]
-        assert probabilities.shape == (7, 10)  # initial + an update every 10 of 60 steps
+        assert probabilities.shape == (6, 10)  # initial + updates before steps 10, 20, ..., 50
         np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-9)
         np.testing.assert_allclose(probabilities[0][probabilities[0] > 0], 1 / (probabilities[0] > 0).sum())
 

@@ -12,7 +12,7 @@ def add_demo_arguments(parser):
     parser.add_argument("--steps", type=int, help="optimisation steps (default: 200 on digits, 60 quick, "
                         "100 on MNIST as in the paper)")
     parser.add_argument("--domains", type=int, default=10, help="number of learning domains K (default: 10)")
-    parser.add_argument("--alpha", type=float, default=0.01, help="L1 penalty λ of LDD (default: 0.01)")
+    parser.add_argument("--alpha", type=float, default=0.01, help="L1 weight of LDD in scikit-learn's convention, λ = 2·alpha in eq. 11 (default: 0.01)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--mnist", type=Path, metavar="DIR",

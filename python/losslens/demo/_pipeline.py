@@ -26,7 +26,7 @@ def _record(data, options):
     config = TrainConfig(options.steps, options.batch_size, options.lr)
     recorder = losslens.LossRecorder(len(data.y_train), dtype=np.float32)
     model, run = record_training(data, config, recorder, options.seed, show_progress=options.show_progress)
-    return config, np.asarray(recorder.losses_), run
+    return config, recorder.losses, run
 
 
 def _ldd_sections(report, ldd, losses, val_losses, arrays):
@@ -35,9 +35,11 @@ def _ldd_sections(report, ldd, losses, val_losses, arrays):
     report.section("Learning-domain decomposition (figure 2)")
     report.text(f"LDD factors the loss-difference matrix L_Δ (shape {losses.shape[0]} × {losses.shape[1] - 1}) "
                 f"as D A_Δ with every column of D on the simplex and an L1 penalty on A_Δ (eq. 11): "
-                f"K = {ldd.n_domains}, λ = {ldd.alpha}. Objective {ldd.objective_:.4g} after {ldd.n_iter_} "
-                f"iterations; relative residual of Σ_k a_k(t) ≈ Σ_i ℓ_i(t) (eq. 8): "
-                f"{np.abs(ldd.loss_sum_residual_).max():.3g}.")
+                f"K = {ldd.n_domains}, alpha = {ldd.alpha} (objective 0.5‖L_Δ − D A_Δ‖² + alpha‖A_Δ‖₁, i.e. "
+                f"λ = 2·alpha in eq. 11); objective {ldd.objective_:.4g} after {ldd.n_iter_} iterations, "
+                f"relative reconstruction error {ldd.reconstruction_error_:.3f}. Largest deviation from "
+                f"Σ_k a_k(t) = Σ_i ℓ_i(t) (eq. 8): {np.abs(ldd.loss_sum_residual_).max():.3g}, against a total "
+                f"loss of {losses[:, 0].sum():.4g} at initialisation.")
     report.figure(figures.code_differences_heatmap(ldd.code_differences_), "code_differences",
                   "Figure 2a: coefficient-difference matrix A_Δ per domain and step.")
     report.figure(figures.domain_loss_curves(ldd.domain_losses_, losses.sum(axis=0), val_losses),

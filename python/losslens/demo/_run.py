@@ -82,4 +82,4 @@ def loss_change_embedding(losses, random_state, max_points=5000):
 def fit_ldd(losses, options):
     """LDD with the demo's K and λ on the loss matrix L (n_samples, n_checkpoints)."""
     return losslens.LDD(n_domains=options.domains, alpha=options.alpha, random_state=options.seed,
-                        verbose=options.show_progress).fit(losses)
+                        progress=options.show_progress).fit(losses)

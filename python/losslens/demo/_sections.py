@@ -132,7 +132,7 @@ def _format_table(header, rows):
 def summary_text(options, ldd, run, pruning, path):
     """The summary printed at the end of a run."""
     lines = [f"\nlosslens demo: report written to {path}",
-             f"LDD: K = {ldd.n_domains}, λ = {ldd.alpha}, objective {ldd.objective_:.4g}, {ldd.n_iter_} iterations"]
+             f"LDD: K = {ldd.n_domains}, alpha = {ldd.alpha}, objective {ldd.objective_:.4g}, {ldd.n_iter_} iterations"]
     if run is not None:
         lines.append(f"recorded run: reference accuracy {run.train_accuracy[-1]:.3f}, "
                      f"test accuracy {run.test_accuracy:.3f}")

@@ -9,8 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import losslens
-
 pytest.importorskip("torch")
 pytest.importorskip("matplotlib")
 
@@ -18,9 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SECTIONS = ["Data and training", "Learning-domain decomposition (figure 2)", "t-SNE of loss-change trajectories (figures 3 and 4)",
             "Domain contributions to generalisation (section 5.3, figure 5)",
-            "Data pruning by domain multiplicity (section 5.4, figure 6a)", "DIDS over the learning domains", "Run"]
+            "Data pruning by domain multiplicity (section 5.4, figure 6a)",
+            "POLCA: loss change along Hessian directions", "DIDS over the learning domains", "Run"]
 FIGURES = ["code_differences", "domain_losses", "top_images", "tsne_digits", "tsne_domains", "contributions",
-           "pruning", "dids_probabilities"]
+           "pruning", "polca_clusters", "dids_probabilities"]
 
 
 def console_script():
@@ -42,7 +41,7 @@ def test_quick_demo_writes_every_section_and_figure(quick_report):
     html = (out / "report.html").read_text(encoding="utf-8")
     for heading in SECTIONS:
         assert f"<h2>{heading}</h2>" in html
-    assert ("<h2>Not in this report</h2>" in html) == (not hasattr(losslens, "POLCA"))
+    assert "<h2>Not in this report</h2>" not in html  # POLCA and DIDS are both in losslens
     inline = re.findall(r'<img alt="([a-z_]+)" src="data:image/png;base64,', html)
     assert inline == FIGURES
     for name in FIGURES:
@@ -62,6 +61,7 @@ def test_quick_demo_arrays_are_consistent(quick_report):
     assert arrays["pruning_accuracy"].shape == (4, 4, 3)  # methods x budgets x seeds
     assert np.all((arrays["pruning_accuracy"] >= 0) & (arrays["pruning_accuracy"] <= 1))
     assert arrays["tsne_embedding"].shape == (n_samples, 2)
+    assert arrays["polca_allocation"].shape[:2] == (7 - 1, 200)  # checkpoints every 10 of 60 steps, 200 samples
     for variant in ("paper", "kernel"):
         probabilities = arrays[f"dids_{variant}_probabilities"]
         assert probabilities.shape == (6, 10)  # initial + updates before steps 10, 20, ..., 50
@@ -86,6 +86,7 @@ def test_losses_option_decomposes_a_saved_matrix(quick_report, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
     assert "300 samples × 61 checkpoints" in html and "Data pruning" not in html
+    assert "POLCA (loss change allocation on a Hessian basis): not available here" in html
     assert np.load(tmp_path / "r" / "arrays.npz")["dictionary"].shape == (300, 4)
 
 

@@ -101,13 +101,15 @@ def run_demo(options=None):
             counterfactual_section(report, data, config, run, ldd, options, arrays)
         with _Stage(options, "pruning retrains"):
             pruning = pruning_section(report, data, config, run, ldd, options, arrays)
-    from ._sections import availability_section, dids_section, summary_text, timing_section
+    from ._sections import availability_section, dids_section, polca_section, summary_text, timing_section
 
-    dids_available = data is not None and hasattr(losslens, "DomainSampler")
-    if dids_available:
+    if data is not None and hasattr(losslens, "POLCA"):
+        with _Stage(options, "POLCA"):
+            polca_section(report, data, run, options, arrays)
+    if data is not None and hasattr(losslens, "DomainSampler"):
         with _Stage(options, "DIDS-sampled training"):
             dids_section(report, data, config, run, ldd, options, arrays)
-    availability_section(report, dids_available)
+    availability_section(report, data is not None)
     timing_section(report, options)
     np.savez_compressed(options.out / "arrays.npz", **arrays)
     path = report.write()

@@ -100,11 +100,47 @@ def dids_section(report, data, config, run, ldd, options, arrays):
     return results
 
 
-def availability_section(report, dids_available):
+def polca_section(report, data, run, options, arrays):
+    """POLCA: the reference samples' loss change along Hessian directions and breakthrough clusters."""
+    from losslens.polca import homogeneity, plot_clusters
+
+    from ._polca import polca_analysis
+
+    polca, basis, samples = polca_analysis(data, run, options.seed, n_samples=200 if options.quick else 300,
+                                           n_basis_checkpoints=2 if options.quick else 4,
+                                           show_progress=options.show_progress)
+    arrays.update(polca_allocation=polca.allocation_, polca_samples=samples)
+    report.section("POLCA: loss change along Hessian directions")
+    every = options.steps // max(1, len(run.checkpoints) - 2) if len(run.checkpoints) > 2 else options.steps
+    report.text(f"The loss changes of {len(samples)} reference samples between {len(run.checkpoints)} checkpoints "
+                f"(about every {every} steps) are allocated to {basis.n_directions} Hessian directions (Algorithm 1 "
+                f"on the validation set's Hessian, {basis.n_operator_calls_} Hessian-vector products); "
+                f"directions along which the projected loss decreased: {polca.decreasing_directions_.tolist()}. "
+                "Each direction's projected-loss trajectories are clustered with losslens.HDBSCAN (breakthrough "
+                "clusters); the table gives each direction's three largest clusters and their dominant digit.")
+    rows, shown = [], None
+    for direction, clusters in polca.cluster_all(min_cluster_size=10).items():
+        scores = homogeneity(clusters.labels, data.y_train[samples])
+        parts = [f"{size}× digit {digit} ({fraction:.0%})" for size, digit, fraction in
+                 zip(scores["size"][:3], scores["dominant"][:3], scores["fraction"][:3])]
+        rows.append([f"{direction}", f"{len(scores['cluster'])}", "; ".join(parts) or "none"])
+        if shown is None and len(scores["cluster"]):
+            shown = (direction, clusters)
+    report.table(["direction", "clusters", "largest clusters"], rows)
+    if shown is not None:
+        plt = figures._pyplot()
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
+        plot_clusters(shown[1], axes=axes, title=f"POLCA direction {shown[0]}")
+        report.figure(fig, "polca_clusters", f"Breakthrough clusters of direction {shown[0]}: median projected "
+                      "loss with quartile band (left) and the same clusters' exact loss (right).")
+    return polca
+
+
+def availability_section(report, with_data):
     """Say which of POLCA and DIDS this losslens build lacks (their sections are left out)."""
     missing = [text for name, text in (("POLCA", "POLCA (loss change allocation on a Hessian basis)"),
                                         ("DomainSampler", "DIDS (domain impact-aware data sampling)"))
-               if not hasattr(losslens, name) or (name == "DomainSampler" and not dids_available)]
+               if not (hasattr(losslens, name) and with_data)]
     if missing:
         report.section("Not in this report")
         for text in missing:

@@ -93,7 +93,8 @@ class RecordedRun:
     """What the recorded training run leaves behind besides the loss matrix (which is in the recorder).
 
     ``val_losses`` is the mean validation loss at every checkpoint; ``schedule`` the mini-batches (for the counterfactual
-    replay); ``el2n`` the EL2N scores at ``el2n_step``; ``forgetting`` the forgetting counts
+    replay); ``checkpoints`` the model's state every ``checkpoint_every`` steps (and at the last
+    step), the time steps of POLCA; ``el2n`` the EL2N scores at ``el2n_step``; ``forgetting`` the forgetting counts
     (never-learned samples count one more than the most forgotten one).
     """
 
@@ -104,6 +105,7 @@ class RecordedRun:
     el2n_step: int
     forgetting: np.ndarray
     test_accuracy: float
+    checkpoints: list
 
 
 def el2n_scores(model, X, y):
@@ -125,7 +127,7 @@ def forgetting_counts(correct_history):
     return np.where(never_learned, forgotten.max(initial=0) + 1, forgotten).astype(np.int64)
 
 
-def record_training(data, config, recorder, seed, el2n_fraction=0.1, show_progress=True):
+def record_training(data, config, recorder, seed, el2n_fraction=0.1, checkpoint_every=10, show_progress=True):
     """Train on the whole reference set, appending every step's per-sample losses to ``recorder``.
 
     Checkpoint 0 is the initialisation, so the recorder receives ``config.steps + 1`` vectors.
@@ -139,11 +141,14 @@ def record_training(data, config, recorder, seed, el2n_fraction=0.1, show_progre
     val_losses = np.empty(config.steps + 1)
     correct = np.empty((config.steps + 1, len(y)), dtype=bool)
     el2n = None
+    checkpoints = []
     bar = progress(total=config.steps, enabled=show_progress, desc="training (recording losses)")
     for t in range(config.steps + 1):
         _, predictions = record_losses(recorder, model, X, y, return_predictions=True)
         correct[t] = predictions == data.y_train
         val_losses[t] = mean_loss(model, X_val, y_val)
+        if t % checkpoint_every == 0 or t == config.steps:
+            checkpoints.append({name: value.clone() for name, value in model.state_dict().items()})
         if t == el2n_step:
             el2n = el2n_scores(model, data.X_train, data.y_train)
         if t < config.steps:
@@ -153,4 +158,4 @@ def record_training(data, config, recorder, seed, el2n_fraction=0.1, show_progre
     return model, RecordedRun(
         val_losses=val_losses, train_accuracy=correct.mean(axis=1), schedule=schedule,
         el2n=el2n, el2n_step=el2n_step, forgetting=forgetting_counts(correct),
-        test_accuracy=accuracy(model, data.X_test, data.y_test))
+        test_accuracy=accuracy(model, data.X_test, data.y_test), checkpoints=checkpoints)

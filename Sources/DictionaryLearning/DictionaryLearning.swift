@@ -90,6 +90,7 @@ public enum DictionaryLearning {
     for iteration in 0..<options.maxIter {
       try Cancellation.check()
       SparseCoding.codeStep(problem, work, threads: threads)
+      try Cancellation.check()
       work.refreshUsage()
       work.mirrorCode()
       T.gemm(transA: true, transB: false, m: k, n: p, k: n, alpha: 1, a: work.codeBLAS, lda: k, b: x, ldb: p,

@@ -24,10 +24,12 @@ public enum SparseCoding {
     let problem = GramLasso.Problem(
       gram: work.gram, atoms: k, alpha: alpha, positive: positive, maxSweeps: maxSweeps, tol: tol)
     codeStep(problem, work, threads: threads)
+    try Cancellation.check()  // an interrupted step leaves some samples uncoded: report, do not return them
     for i in 0..<(n * k) { code[i] = T(work.code[i]) }
   }
 
-  /// Runs the Gram Lasso for every sample on the workspace's current `C`, `G` and code.
+  /// Runs the Gram Lasso for every sample on the workspace's current `C`, `G` and code; stops
+  /// early when cancellation is requested, so callers must `Cancellation.check()` afterwards.
   ///
   /// - Complexity: O(K²) per sample and sweep, spread over `threads`.
   static func codeStep<T>(_ problem: GramLasso.Problem, _ work: Workspace<T>, threads: Int) {
@@ -38,6 +40,7 @@ public enum SparseCoding {
       let factor = UnsafeMutablePointer<Double>.allocate(capacity: GramLasso.scratchCount(atoms: k))
       defer { factor.deallocate() }
       for i in range {
+        if Cancellation.isRequested { return }  // the caller's next check reports it
         _ = GramLasso.solve(
           problem, c: cross + i * k, squaredNorm: norms[i], u: code + i * k, g: scratch + i * k, scratch: factor)
       }

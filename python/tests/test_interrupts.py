@@ -40,3 +40,36 @@ def test_ctrl_c_stops_native_loop_within_a_second():
         child.send_signal(signal.SIGINT)
         assert child.stdout.readline().strip() == "python handler restored"
         assert child.wait(timeout=10) == 0
+
+
+FIT_CHILD = textwrap.dedent(
+    """
+    import time
+    import numpy as np
+    import losslens
+    X = np.random.default_rng(0).normal(size=(300, 20000))
+    model = losslens.DictionaryLearning(20, alpha=1e-6, max_iter=100000, tol=0, random_state=0)
+    print("ready", flush=True)
+    start = time.perf_counter()
+    try:
+        model.fit(X)
+        print("finished", flush=True)
+    except KeyboardInterrupt:
+        print(f"interrupted after {time.perf_counter() - start:.3f}", flush=True)
+    print(losslens.DictionaryLearning(2, max_iter=3, random_state=0).fit(X[:20, :50]).components_.shape, flush=True)
+    """
+)
+
+
+def test_ctrl_c_stops_a_long_fit_and_leaves_the_library_usable():
+    with subprocess.Popen([sys.executable, "-c", FIT_CHILD], stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(2.0)
+        sent = time.perf_counter()
+        child.send_signal(signal.SIGINT)
+        line = child.stdout.readline().strip()
+        latency = time.perf_counter() - sent
+        assert line.startswith("interrupted after"), line
+        assert latency < 1.0, latency
+        assert child.stdout.readline().strip() == "(2, 50)"
+        assert child.wait(timeout=30) == 0

@@ -25,16 +25,21 @@ CHILD = textwrap.dedent(
 )
 
 
+def _interrupt_after(child, delay):
+    """Waits for the child's "ready", sends Ctrl-C after `delay` s; asserts it stopped within 1 s."""
+    assert child.stdout.readline().strip() == "ready"
+    time.sleep(delay)
+    sent = time.perf_counter()
+    child.send_signal(signal.SIGINT)
+    line = child.stdout.readline().strip()
+    latency = time.perf_counter() - sent
+    assert line.startswith("interrupted after"), line
+    assert latency < 1.0, latency
+
+
 def test_ctrl_c_stops_native_loop_within_a_second():
     with subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True) as child:
-        assert child.stdout.readline().strip() == "ready"
-        time.sleep(0.5)
-        sent = time.perf_counter()
-        child.send_signal(signal.SIGINT)
-        line = child.stdout.readline().strip()
-        latency = time.perf_counter() - sent
-        assert line.startswith("interrupted after"), line
-        assert latency < 1.0, latency
+        _interrupt_after(child, 0.5)
         assert child.stdout.readline().strip() == "recovered"
         time.sleep(0.2)
         child.send_signal(signal.SIGINT)
@@ -63,13 +68,6 @@ FIT_CHILD = textwrap.dedent(
 
 def test_ctrl_c_stops_a_long_fit_and_leaves_the_library_usable():
     with subprocess.Popen([sys.executable, "-c", FIT_CHILD], stdout=subprocess.PIPE, text=True) as child:
-        assert child.stdout.readline().strip() == "ready"
-        time.sleep(2.0)
-        sent = time.perf_counter()
-        child.send_signal(signal.SIGINT)
-        line = child.stdout.readline().strip()
-        latency = time.perf_counter() - sent
-        assert line.startswith("interrupted after"), line
-        assert latency < 1.0, latency
+        _interrupt_after(child, 2.0)
         assert child.stdout.readline().strip() == "(2, 50)"
         assert child.wait(timeout=30) == 0

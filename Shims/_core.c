@@ -244,6 +244,23 @@ static PyMethodDef core_methods[] = {
      "positive_code, positive_dict, seed, previous_cost, n_threads) -> (n_iter, converged); updates in place."},
     {"sparse_encode_lasso", (PyCFunction)(void (*)(void))ll_py_sparse_encode_lasso, METH_VARARGS | METH_KEYWORDS,
      "sparse_encode_lasso(X, dictionary, code, alpha, positive, max_iter, tol, n_threads); code updated in place."},
+    {"dl_encode_gram", (PyCFunction)(void (*)(void))ll_py_dl_encode_gram, METH_VARARGS | METH_KEYWORDS,
+     "dl_encode_gram(gram, cross, squared_norms, code, alpha, positive, max_iter, tol, n_threads);"
+     " Lasso codes from V V^T, X V^T and ||x_i||^2, code updated in place."},
+    {"dl_block_products", (PyCFunction)(void (*)(void))ll_py_dl_block_products, METH_VARARGS | METH_KEYWORDS,
+     "dl_block_products(X, dictionary) -> (X V^T, V V^T) of one column block."},
+    {"dl_block_target", (PyCFunction)(void (*)(void))ll_py_dl_block_target, METH_VARARGS | METH_KEYWORDS,
+     "dl_block_target(code, X) -> code^T X of one column block."},
+    {"dl_block_atom", (PyCFunction)(void (*)(void))ll_py_dl_block_atom, METH_VARARGS | METH_KEYWORDS,
+     "dl_block_atom(dictionary, target, usage, atom) -> (w, max(w), sum(w)): one block of an unprojected atom."},
+    {"simplex_block_sums", (PyCFunction)(void (*)(void))ll_py_simplex_block_sums, METH_VARARGS | METH_KEYWORDS,
+     "simplex_block_sums(y, shift, thresholds) -> (counts, sums) of y - shift above each threshold."},
+    {"xoshiro_seed", (PyCFunction)(void (*)(void))ll_py_xoshiro_seed, METH_VARARGS | METH_KEYWORDS,
+     "xoshiro_seed(seed) -> uint64 state (4,) of the library's generator."},
+    {"xoshiro_next", (PyCFunction)(void (*)(void))ll_py_xoshiro_next, METH_VARARGS | METH_KEYWORDS,
+     "xoshiro_next(state) -> next 64 bits; state advanced in place."},
+    {"xoshiro_gaussians", (PyCFunction)(void (*)(void))ll_py_xoshiro_gaussians, METH_VARARGS | METH_KEYWORDS,
+     "xoshiro_gaussians(state, count) -> count normal deviates; state advanced in place."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef core_module = {PyModuleDef_HEAD_INIT, "_core",

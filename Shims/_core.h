@@ -78,5 +78,13 @@ PyObject *ll_py_dids_update(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_polca_allocate(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_dict_learning(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_sparse_encode_lasso(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_dl_encode_gram(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_dl_block_products(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_dl_block_target(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_dl_block_atom(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_simplex_block_sums(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_xoshiro_seed(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_xoshiro_next(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_xoshiro_gaussians(PyObject *self, PyObject *args, PyObject *kwargs);
 
 #endif

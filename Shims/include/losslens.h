@@ -321,6 +321,36 @@ int32_t ll_sparse_encode_lasso_f32(const float *x, int64_t n, int64_t p, const f
                                    int64_t k, double alpha, int32_t positive, int64_t max_iter,
                                    double tol, float *code, int32_t n_threads, char *err, int64_t err_len);
 
+/* ---- DictionaryLearning blocks (distributed fits) ---- */
+/**
+ * Lasso codes from statistics only: gram (k x k) = V V^T, cross (n x k) = X V^T, squared_norms (n)
+ * = ||x_i||^2; same iteration as ll_sparse_encode_lasso_f64. `code` (n x k): warm start in, codes out.
+ */
+int32_t ll_dl_encode_gram_f64(const double *gram, const double *cross, const double *squared_norms, int64_t n,
+                              int64_t k, double alpha, int32_t positive, int64_t max_iter, double tol,
+                              double *code, int32_t n_threads, char *err, int64_t err_len);
+/** One column block x (n x m) with its dictionary block (k x m): cross = x V^T (n x k), gram = V V^T (k x k). */
+int32_t ll_dl_block_products_f64(const double *x, int64_t n, int64_t m, const double *dictionary, int64_t k,
+                                 double *cross, double *gram, char *err, int64_t err_len);
+/** target (k x m) = code^T x for the code (n x k) and one column block x (n x m). */
+int32_t ll_dl_block_target_f64(const double *code, const double *x, int64_t n, int64_t m, int64_t k,
+                               double *target, char *err, int64_t err_len);
+/**
+ * Atom `atom`'s block before projection, w (m) = v_a + (target_a - V^T usage_a) / usage_aa, from the
+ * dictionary and target blocks (k x m) and usage (k x k); summary[0] = max(w), summary[1] = sum(w).
+ */
+int32_t ll_dl_block_atom_f64(const double *dictionary, const double *target, const double *usage, int64_t atom,
+                             int64_t k, int64_t m, double *w, double *summary, char *err, int64_t err_len);
+/** For each of t thresholds: count and sum of the entries y_i - shift above it (m entries). */
+int32_t ll_simplex_block_sums_f64(const double *y, int64_t m, double shift, const double *thresholds, int64_t t,
+                                  int64_t *counts, double *sums, char *err, int64_t err_len);
+/** The state (4 words) of xoshiro256** seeded with `seed`, as the library's fits seed it. */
+int32_t ll_xoshiro_seed(uint64_t seed, uint64_t *state, char *err, int64_t err_len);
+/** The next 64 bits of the stream at `state` (4 words, advanced in place). */
+int32_t ll_xoshiro_next(uint64_t *state, uint64_t *value, char *err, int64_t err_len);
+/** `count` standard normal deviates (Box-Muller) from the stream at `state` (advanced in place). */
+int32_t ll_xoshiro_gaussians(uint64_t *state, int64_t count, double *out, char *err, int64_t err_len);
+
 #ifdef __cplusplus
 }
 #endif

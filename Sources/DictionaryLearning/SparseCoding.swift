@@ -28,14 +28,47 @@ public enum SparseCoding {
     for i in 0..<(n * k) { code[i] = T(work.code[i]) }
   }
 
+  /// Codes samples from their statistics alone: `cross` (n×K, `C = X Vᵀ`), `gram` (K×K, `G = V Vᵀ`)
+  /// and `squaredNorms` (n, `‖x_i‖²`), as a fit whose `X` is spread over several machines gathers
+  /// them (sums of per-block products). `code` (n×K) holds the warm start and receives the codes:
+  /// the same iterates as `encode` on the `X` behind these statistics.
+  ///
+  /// - Complexity: O(K²) per sample and sweep, samples spread over `threads`.
+  public static func encodeGram(
+    gram: UnsafePointer<Double>, cross: UnsafePointer<Double>, squaredNorms: UnsafePointer<Double>,
+    samples n: Int, atoms k: Int, code: UnsafeMutablePointer<Double>,
+    alpha: Double, positive: Bool, maxSweeps: Int, tol: Double, threads: Int
+  ) throws(LossLensError) {
+    guard n > 0, k > 0 else { throw .invalid("cross must not be empty (got shape (\(n), \(k)))") }
+    try checkCoding(alpha: alpha, maxSweeps: maxSweeps, tol: tol)
+    guard Matrix.allFinite(gram, count: k * k), Matrix.allFinite(cross, count: n * k),
+          Matrix.allFinite(squaredNorms, count: n), Matrix.allFinite(UnsafePointer(code), count: n * k)
+    else { throw .invalid("gram, cross, squared_norms and code must be finite") }
+    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: n * k)
+    defer { scratch.deallocate() }
+    let problem = GramLasso.Problem(
+      gram: gram, atoms: k, alpha: alpha, positive: positive, maxSweeps: maxSweeps, tol: tol)
+    codeStep(problem, samples: n, cross: cross, squaredNorms: squaredNorms, code: code, scratch: scratch,
+             threads: threads)
+    try Cancellation.check()
+  }
+
   /// Runs the Gram Lasso for every sample on the workspace's current `C`, `G` and code; stops
   /// early when cancellation is requested, so callers must `Cancellation.check()` afterwards.
   ///
   /// - Complexity: O(K²) per sample and sweep, spread over `threads`.
   static func codeStep<T>(_ problem: GramLasso.Problem, _ work: Workspace<T>, threads: Int) {
-    let k = work.atoms
-    let cross = work.cross, code = work.code, scratch = work.gramTimesCode, norms = work.squaredNorms
-    parallelFor(work.samples, grain: max(1, 2048 / (k * k)), threads: threads) { range in
+    codeStep(problem, samples: work.samples, cross: work.cross, squaredNorms: work.squaredNorms, code: work.code,
+             scratch: work.gramTimesCode, threads: threads)
+  }
+
+  /// The coding step on plain buffers: `cross` and `code` n×K, `scratch` n×K (`G u` per sample).
+  static func codeStep(
+    _ problem: GramLasso.Problem, samples: Int, cross: UnsafePointer<Double>, squaredNorms norms: UnsafePointer<Double>,
+    code: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>, threads: Int
+  ) {
+    let k = problem.atoms
+    parallelFor(samples, grain: max(1, 2048 / (k * k)), threads: threads) { range in
       // One buffer per chunk of samples (a few per coding step), not per sample.
       let factor = UnsafeMutablePointer<Double>.allocate(capacity: GramLasso.scratchCount(atoms: k))
       defer { factor.deallocate() }

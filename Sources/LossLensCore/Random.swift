@@ -19,6 +19,14 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
     s0 = splitMix(&z); s1 = splitMix(&z); s2 = splitMix(&z); s3 = splitMix(&z)
   }
 
+  /// Resumes a stream from a saved `state` (e.g. on another process of a distributed fit).
+  public init(state: (UInt64, UInt64, UInt64, UInt64)) {
+    (s0, s1, s2, s3) = state
+  }
+
+  /// The generator's position in its stream: `Xoshiro256(state: g.state)` continues exactly as `g`.
+  public var state: (UInt64, UInt64, UInt64, UInt64) { (s0, s1, s2, s3) }
+
   /// The next 64 random bits.
   public mutating func next() -> UInt64 {
     let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9

@@ -20,19 +20,33 @@ _CALLBACK_EVERY = 5
 _PROGRESS_EVERY = 25
 
 
+def leading_left_singular_vectors(gram, count):
+    """The ``count`` leading left singular vectors of X from its row Gram matrix ``gram = X Xᵀ``.
+
+    Eigenvectors of X Xᵀ by decreasing eigenvalue (σ² of X), each signed as scikit-learn's
+    ``svd_flip`` signs U: its largest-magnitude entry positive.
+    """
+    vectors = np.linalg.eigh(gram)[1][:, ::-1][:, :count]
+    signs = np.sign(vectors[np.argmax(np.abs(vectors), axis=0), np.arange(vectors.shape[1])])
+    return vectors * signs
+
+
 def _initial_factors(X, n_components, dict_init, code_init, dict_constraint):
     """Starting code and dictionary: the given inits, else scikit-learn's SVD start."""
     if dict_init is not None and code_init is not None:
         code = np.array(code_init, dtype=X.dtype, order="C")
         dictionary = np.array(dict_init, dtype=X.dtype, order="C")
+    elif dict_constraint == "simplex":
+        # A feasible start with the leading singular directions' support: |Σ Vᵀ| = |Uᵀ X|, row-normalised.
+        # U comes from the row Gram matrix X Xᵀ (n×n), which a fit with X's columns spread over
+        # processes forms by summing blocks (losslens._ldd_dask), so both start identically.
+        code = leading_left_singular_vectors(X @ X.T, min(n_components, *X.shape))
+        dictionary = np.abs(code.T @ X)
+        dictionary /= np.maximum(dictionary.sum(axis=1, keepdims=True), np.finfo(X.dtype).tiny)
     else:
         code, singular_values, dictionary = np.linalg.svd(X, full_matrices=False)
         code, dictionary = svd_flip(code, dictionary)
         dictionary = singular_values[:, np.newaxis] * dictionary
-        if dict_constraint == "simplex":
-            # A feasible start with the leading singular directions' support.
-            dictionary = np.abs(dictionary)
-            dictionary /= np.maximum(dictionary.sum(axis=1, keepdims=True), np.finfo(X.dtype).tiny)
     rank = len(dictionary)
     if n_components <= rank:
         code, dictionary = code[:, :n_components], dictionary[:n_components]

@@ -7,6 +7,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import _core
+from ._dask import is_dask_array
 from ._dictionary_learning import _CODE_TOL, dict_learning_native
 from ._simplex import project_simplex
 from ._validation import as_real_array, check_n_jobs, check_scalar, check_squares_representable
@@ -37,7 +38,7 @@ def _check_losses(losses, name, min_columns):
     return check_squares_representable(array, name, dtype=np.float64)  # differences are taken in float64
 
 
-def _domain_losses(code_differences, dictionary, mean_losses, loss_sums):
+def _domain_losses(code_differences, gram, mean_projection, loss_sums):
     """Integrate A_Δ into domain losses a^(t) (K, T+1), fixing the integration constant.
 
     With P(t) = Σ_{s≤t} Δa^(s) (P(0) = 0) every choice is a^(t) = c − P(t). The constant c is
@@ -46,21 +47,22 @@ def _domain_losses(code_differences, dictionary, mean_losses, loss_sums):
         Σ_k a_k^(t) ≈ Σ_i ℓ_i^(t) over t (eq. 8) subject to (1);
     (3) split among domains by least squares on the samples, min ‖mean_t(ℓ^(t) − D a^(t))‖² (eq. 6),
         over the simplex of that total above b (projected gradient, exact Euclidean projection).
-    Without losses (``mean_losses`` None) c = b: every domain's loss curve bottoms out at 0.
+    D enters only through ``gram`` = DᵀD (K, K) and ``mean_projection`` = Dᵀ mean_t ℓ^(t) (K,), sums
+    over samples that a distributed fit reduces block by block. Without losses (``mean_projection``
+    None) c = b: every domain's loss curve bottoms out at 0.
     """
     cumulative = np.zeros((code_differences.shape[0], code_differences.shape[1] + 1))
     np.cumsum(code_differences, axis=1, out=cumulative[:, 1:])
     lower = cumulative.max(axis=1)
-    if mean_losses is None:
+    if mean_projection is None:
         return lower[:, None] - cumulative
     total = max(lower.sum(), float(np.mean(loss_sums + cumulative.sum(axis=0))))
     excess = total - lower.sum()
     offset = np.zeros_like(lower)
     if excess > 0:
-        # min_u 0.5‖D(b + u) − m‖², u ≥ 0, Σu = excess, with m = mean_t ℓ^(t) + D mean_t P(t).
-        target = mean_losses + dictionary @ cumulative.mean(axis=1) - dictionary @ lower
-        gram = dictionary.T @ dictionary
-        linear = dictionary.T @ target
+        # min_u 0.5‖D(b + u) − m‖², u ≥ 0, Σu = excess, with m = mean_t ℓ^(t) + D mean_t P(t):
+        # the gradient at u is DᵀD u − Dᵀ(m − D b).
+        linear = mean_projection + gram @ (cumulative.mean(axis=1) - lower)
         step = 1.0 / max(np.linalg.eigvalsh(gram)[-1], np.finfo(float).tiny)
         offset = np.full_like(lower, excess / len(lower))
         momentum, t_k = offset.copy(), 1.0
@@ -112,6 +114,7 @@ class LDD(BaseEstimator):
     ----------
     dictionary_ : ndarray of shape (n_samples, n_domains)
         D: column k holds every sample's contribution to domain k (non-negative, sums to 1).
+        A lazy ``dask.array`` chunked like the input after a fit on a dask array.
     code_differences_ : ndarray of shape (n_domains, n_checkpoints − 1)
         A_Δ: Δa^(t) = a^(t−1) − a^(t); positive = the domain is learned at step t.
     domain_losses_ : ndarray of shape (n_domains, n_checkpoints)
@@ -120,7 +123,7 @@ class LDD(BaseEstimator):
         Σ_k a_k^(t) − Σ_i ℓ_i^(t), the deviation from eq. (8) (None after ``fit_differences``
         without ``initial_losses``).
     multiplicity_ : ndarray of shape (n_samples,)
-        Domain multiplicity m_i = Σ_k d_ki (eq. 12).
+        Domain multiplicity m_i = Σ_k d_ki (eq. 12); lazy like ``dictionary_`` after a dask fit.
     objective_ : float
         Final objective ``0.5 ‖L_Δ − D A_Δ‖²_F + alpha ‖A_Δ‖₁,₁``.
     n_iter_ : int
@@ -155,7 +158,16 @@ class LDD(BaseEstimator):
         The integration constant of ``domain_losses_`` is the one of eq. (8) made unique: every
         domain's loss stays ≥ 0, the total Σ_k c_k is the least-squares fit of Σ_k a_k^(t) to
         Σ_i ℓ_i^(t) over t, and its split among domains best reconstructs the mean loss vector (eq. 6).
+
+        A ``dask.array`` (e.g. ``LossRecorder.open(path, chunks=...)``) is fitted block by block on the
+        active Dask scheduler without gathering it: D stays on the workers, chunked like the input's
+        rows, and ``dictionary_`` and ``multiplicity_`` are lazy dask arrays; every other attribute
+        equals the in-memory fit's to rounding (see ``docs/scaling.md``).
         """
+        if is_dask_array(losses):
+            from ._ldd_dask import fit_dask
+
+            return fit_dask(self, losses, "losses", None)
         losses = _check_losses(losses, "losses", 2)
         differences = _loss_differences(losses)
         mean_losses = losses.mean(axis=1, dtype=np.float64)
@@ -167,8 +179,13 @@ class LDD(BaseEstimator):
 
         ``initial_losses`` (n_samples,), the losses ℓ^(0) at the first checkpoint, recovers the loss
         matrix and with it the integration constant of ``fit``; without it every domain's loss curve
-        is shifted to bottom out at 0 and ``loss_sum_residual_`` is None.
+        is shifted to bottom out at 0 and ``loss_sum_residual_`` is None. ``L_delta`` may be a
+        ``dask.array`` chunked along samples, as in ``fit``.
         """
+        if is_dask_array(L_delta):
+            from ._ldd_dask import fit_dask
+
+            return fit_dask(self, L_delta, "differences", initial_losses)
         L_delta = _check_losses(L_delta, "L_delta", 1)
         differences = np.ascontiguousarray(L_delta.T, dtype=np.float64)
         if initial_losses is None:
@@ -234,7 +251,9 @@ class LDD(BaseEstimator):
         residual = X - code @ dictionary
         self.reconstruction_error_ = float(np.linalg.norm(residual) / max(np.linalg.norm(X), np.finfo(float).tiny))
         self.multiplicity_ = self.dictionary_.sum(axis=1)  # LDD eq. (12)
-        self.domain_losses_ = _domain_losses(self.code_differences_, self.dictionary_, mean_losses, loss_sums)
+        mean_projection = None if mean_losses is None else self.dictionary_.T @ mean_losses
+        self.domain_losses_ = _domain_losses(
+            self.code_differences_, self.dictionary_.T @ self.dictionary_, mean_projection, loss_sums)
         self.loss_sum_residual_ = None if loss_sums is None else self.domain_losses_.sum(axis=0) - loss_sums
         return self
 
@@ -261,6 +280,10 @@ class LDD(BaseEstimator):
         n = check_scalar(n, "n", kind=numbers.Integral, low=1)
         column = self.dictionary_[:, k]
         n = min(n, len(column))
+        if is_dask_array(column):
+            from ._ldd_dask import top_samples_dask
+
+            return top_samples_dask(column, n)
         top = np.argpartition(-column, n - 1)[:n]
         return top[np.argsort(-column[top], kind="stable")]
 
@@ -270,12 +293,17 @@ class LDD(BaseEstimator):
         Efraimidis–Spirakis keys log(u_i) / m_i with u_i uniform: the ``n_keep`` largest keys are a
         weighted sample without replacement, in O(N log N).
         Samples with m_i = 0 come only after every positive-weight sample, in random order.
-        Returns the indices in order of selection.
+        Returns the indices in order of selection. After a fit on a dask array the keys are drawn and
+        ranked block by block (the same indices as in memory) without gathering the multiplicity.
         """
         check_is_fitted(self)
         weights = self.multiplicity_
         n_keep = check_scalar(n_keep, "n_keep", kind=numbers.Integral, low=1, high=len(weights))
         random_state = check_random_state(random_state)
+        if is_dask_array(weights):
+            from ._ldd_dask import prune_dask
+
+            return prune_dask(weights, n_keep, random_state)
         uniform = random_state.random_sample(len(weights))
         with np.errstate(divide="ignore"):
             keys = np.where(weights > 0, np.log(uniform) / np.maximum(weights, np.finfo(float).tiny),

@@ -305,7 +305,7 @@ class LDD(BaseEstimator):
 
             return prune_dask(weights, n_keep, random_state)
         uniform = random_state.random_sample(len(weights))
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):  # tiny m_i: key −inf
             keys = np.where(weights > 0, np.log(uniform) / np.maximum(weights, np.finfo(float).tiny),
                             -np.inf)
         # Zero-weight samples: ordered by a second random key, below every positive-weight one.

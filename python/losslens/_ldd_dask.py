@@ -78,10 +78,18 @@ def _mean_losses(data, kind, X):
     return np.asarray(data[1], dtype=np.float64) - (n_steps - np.arange(n_steps)) @ X / (n_steps + 1)
 
 
+def _aligned(array):
+    """`array` as the native kernels take it: aligned, C-contiguous float64 (arrays that travelled
+    between processes may arrive unaligned; those are copied once)."""
+    return None if array is None else np.require(array, dtype=np.float64, requirements=["C", "A"])
+
+
 def _block_step(state, data, kind, ops):
     """Runs `ops` in order on one block's state ``(V_b, B_b, w_b)``; returns the new state and the
     statistics the ops report. The input state is never modified (a retried task sees it unchanged)."""
-    V, B, w = state if state is not None else (None, None, None)
+    V, B, w = (_aligned(a) for a in state) if state is not None else (None, None, None)
+    ops = [(op, *(_aligned(a) if isinstance(a, np.ndarray) and a.dtype == np.float64 else a for a in args))
+           for op, *args in ops]
     X = None if data is None else _differences(data, kind)
     stats = []
     for op, *args in ops:
@@ -415,7 +423,7 @@ def _prune_block(weights, generator, offset, n_keep):
     uniform = np.random.RandomState()
     uniform.set_state(generator)
     uniform = uniform.random_sample(len(weights))
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # tiny m_i: key −inf
         keys = np.where(weights > 0, np.log(uniform) / np.maximum(weights, np.finfo(float).tiny), -np.inf)
     tie_break = np.where(weights > 0, 0.0, uniform)
     index = offset + np.arange(len(weights))

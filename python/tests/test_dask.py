@@ -12,17 +12,6 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def client():
-    """Two single-threaded worker processes, as the issue asks (shared by the tests of this module)."""
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
-    )
-    with distributed.Client(cluster) as c:
-        yield c
-    cluster.close()
-
-
 def _losses(n_samples, n_steps, seed):
     return np.random.default_rng(seed).gamma(2.0, size=(n_samples, n_steps))
 

@@ -37,6 +37,21 @@ HISTORY = np.linspace(2.0, 1.0, 8)[None].repeat(3, axis=0)
 GRADS = np.random.default_rng(1).normal(size=(4, 16, 2))
 KM = losslens.KMeans(3, n_init=1, random_state=0).fit(X)
 
+BLOCK_V = np.abs(X[:3].T.copy()).T.copy()  # 3 atoms over the 8 columns of X
+
+
+def _dictionary_blocks_round():
+    """One distributed-LDD round's kernels on X (64 steps x 8 samples) and 3 atoms."""
+    cross, gram = _core.dl_block_products(X, BLOCK_V)
+    code = np.zeros((64, 3))
+    _core.dl_encode_gram(gram, cross, np.einsum("ij,ij->i", X, X), code, 0.1, False, 100, 1e-8, 1)
+    target = _core.dl_block_target(code, X)
+    w, largest, _ = _core.dl_block_atom(BLOCK_V, target, gram + np.eye(3), 0)
+    _core.simplex_block_sums(w, largest, np.array([-1.0, -0.5]))
+    state = _core.xoshiro_seed(3)
+    return _core.xoshiro_next(state), _core.xoshiro_gaussians(state, 4)
+
+
 # name -> (call, inputs whose refcounts must not change, extension entry points it exercises)
 CASES = {
     "project_simplex f64": (lambda: _core.project_simplex(X, 0, 1.0, 1), [X], {"project_simplex"}),
@@ -83,6 +98,17 @@ CASES = {
         lambda: losslens.DictionaryLearning(3, max_iter=5, random_state=0).fit(X).transform(X),
         [X],
         {"dict_learning", "sparse_encode_lasso"},
+    ),
+    "dictionary-learning block kernels": (
+        lambda: _dictionary_blocks_round(), [X, BLOCK_V],
+        {"dl_encode_gram", "dl_block_products", "dl_block_target", "dl_block_atom", "simplex_block_sums",
+         "xoshiro_seed", "xoshiro_next", "xoshiro_gaussians"},
+    ),
+    "dictionary-learning block kernels errors": (
+        lambda: (_raises(_core.dl_block_atom, BLOCK_V, BLOCK_V, np.zeros((3, 3)), 0),
+                 _raises(_core.dl_block_products, X.T, BLOCK_V[:, :5]),
+                 _raises(_core.xoshiro_gaussians, np.zeros(3, dtype=np.uint64), 4)),
+        [X, BLOCK_V], set(),
     ),
 }
 

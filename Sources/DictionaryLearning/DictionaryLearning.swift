@@ -78,7 +78,7 @@ public enum DictionaryLearning {
     var totalSquared = 0.0
     for i in 0..<n { totalSquared += work.squaredNorms[i] }
     for i in 0..<(n * k) { work.code[i] = Double(code[i]) }
-    work.refreshCross(x: x, dictionary: dictionary)
+    work.refreshCross(x: x, dictionary: dictionary, threads: threads)
     let problem = GramLasso.Problem(
       gram: work.gram, atoms: k, alpha: options.alpha, positive: options.positiveCode,
       maxSweeps: options.codeMaxSweeps, tol: options.codeTol)
@@ -93,13 +93,12 @@ public enum DictionaryLearning {
       try Cancellation.check()
       work.refreshUsage()
       work.mirrorCode()
-      T.gemm(transA: true, transB: false, m: k, n: p, k: n, alpha: 1, a: work.codeBLAS, lda: k, b: x, ldb: p,
-             beta: 0, c: work.target, ldc: p)
+      work.refreshTarget(x: x, threads: threads)
       let redrawn = DictionaryUpdate.sweep(
         work, x: x, dictionary: dictionary, constraint: options.constraint,
-        positive: options.positiveDict, random: &random)
+        positive: options.positiveDict, random: &random, threads: threads)
       if redrawn > 0 { work.refreshUsage() }
-      work.refreshCross(x: x, dictionary: dictionary)
+      work.refreshCross(x: x, dictionary: dictionary, threads: threads)
       let current = cost(work, totalSquared: totalSquared, alpha: options.alpha)
       errors[iteration] = current
       outcome.iterations = iteration + 1

@@ -22,51 +22,63 @@ enum DictionaryUpdate {
   // LDD eq. (11): the constraint D ≥ 0, 1ᵀD = 1ᵀ is `AtomConstraint.simplex` on the rows of V = Dᵀ.
   static func sweep<T: LossLensReal>(
     _ work: Workspace<T>, x: UnsafePointer<T>, dictionary v: UnsafeMutablePointer<T>,
-    constraint: AtomConstraint, positive: Bool, random: inout Xoshiro256
+    constraint: AtomConstraint, positive: Bool, random: inout Xoshiro256, threads: Int
   ) -> Int {
     let n = work.samples, p = work.features, k = work.atoms
-    let atom = work.atom
+    let atom = work.atom, stripes = work.stripes, partialNorms = work.partialNorms
     var redrawn = 0
     for a in 0..<k {
       let usage = work.usage[a * k + a]
       let row = v + a * p
       if usage > 1e-6 {
-        // mixed = Vᵀ A_a, the current prediction of B_a.
-        T.gemv(trans: true, m: k, n: p, alpha: 1, a: v, lda: p, x: work.usageBLAS + a * k, incx: 1,
-               beta: 0, y: work.mixed, incy: 1)
-        let b = work.target + a * p, mixed = work.mixed
-        for f in 0..<p { atom[f] = Double(row[f]) + (Double(b[f]) - Double(mixed[f])) / usage }
+        let b = work.target + a * p, mixed = work.mixed, weights = work.usageBLAS + a * k
+        parallelFor(stripes.count, threads: threads) { range in
+          for s in range {
+            let features = stripes.range(s)
+            // mixed = Vᵀ A_a, the current prediction of B_a.
+            T.gemv(trans: true, m: k, n: features.count, alpha: 1, a: v + features.lowerBound, lda: p,
+                   x: weights, incx: 1, beta: 0, y: mixed + features.lowerBound, incy: 1)
+            for f in features { atom[f] = Double(row[f]) + (Double(b[f]) - Double(mixed[f])) / usage }
+            if constraint == .unitNorm { partialNorms[s] = clippedSquaredNorm(atom, features, positive: positive) }
+          }
+        }
       } else {
         redraw(atom: atom, from: x, samples: n, features: p, random: &random)
         for i in 0..<n { work.code[i * k + a] = 0 }
         redrawn += 1
+        if constraint == .unitNorm {
+          for s in 0..<stripes.count { partialNorms[s] = clippedSquaredNorm(atom, stripes.range(s), positive: positive) }
+        }
       }
-      project(atom: atom, count: p, constraint: constraint, positive: positive, work: work)
-      for f in 0..<p { row[f] = T(atom[f]) }
+      var norm = 1.0
+      switch constraint {
+      case .unitNorm:
+        var squared = 0.0
+        for s in 0..<stripes.count { squared += partialNorms[s] }
+        norm = Swift.max(squared.squareRoot(), 1)
+      case .simplex:
+        SimplexProjection.projectInPlace(UnsafeMutableBufferPointer(start: atom, count: p), radius: 1, workspace: &work.simplex)
+      }
+      parallelFor(stripes.count, threads: threads) { range in
+        for s in range {
+          for f in stripes.range(s) { row[f] = T(atom[f] / norm) }
+        }
+      }
     }
     return redrawn
   }
 
-  /// Projects `atom` onto its constraint set in place.
+  /// Clips `atom[features]` at zero when `positive` and returns its squared norm there: the
+  /// projection onto the (non-negative) unit ball then only divides by `max(‖atom‖, 1)`.
   ///
-  /// - Complexity: O(p) (expected, for the simplex).
-  static func project<T>(
-    atom: UnsafeMutablePointer<Double>, count p: Int, constraint: AtomConstraint, positive: Bool,
-    work: Workspace<T>
-  ) {
-    switch constraint {
-    case .unitNorm:
-      var squared = 0.0
-      for f in 0..<p {
-        if positive, atom[f] < 0 { atom[f] = 0 }
-        squared += atom[f] * atom[f]
-      }
-      let norm = squared.squareRoot()
-      if norm > 1 { for f in 0..<p { atom[f] /= norm } }
-    case .simplex:
-      SimplexProjection.projectInPlace(
-        UnsafeMutableBufferPointer(start: atom, count: p), radius: 1, workspace: &work.simplex)
+  /// - Complexity: O(|features|).
+  static func clippedSquaredNorm(_ atom: UnsafeMutablePointer<Double>, _ features: Range<Int>, positive: Bool) -> Double {
+    var squared = 0.0
+    for f in features {
+      if positive, atom[f] < 0 { atom[f] = 0 }
+      squared += atom[f] * atom[f]
     }
+    return squared
   }
 
   /// A random sample of `x` plus Gaussian noise of 1% of its standard deviation (1 if zero).

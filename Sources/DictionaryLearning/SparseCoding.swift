@@ -19,7 +19,7 @@ public enum SparseCoding {
     guard Matrix.allFinite(UnsafePointer(code), count: n * k) else { throw .invalid("init contains NaN or infinity") }
     let work = Workspace<T>(samples: n, features: p, atoms: k)
     work.computeSquaredNorms(x: x)
-    work.refreshCross(x: x, dictionary: dictionary)
+    work.refreshCross(x: x, dictionary: dictionary, threads: threads)
     for i in 0..<(n * k) { work.code[i] = Double(code[i]) }
     let problem = GramLasso.Problem(
       gram: work.gram, atoms: k, alpha: alpha, positive: positive, maxSweeps: maxSweeps, tol: tol)

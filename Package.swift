@@ -18,6 +18,11 @@ let releaseFlags: [SwiftSetting] = [
   .unsafeFlags(["-Ounchecked", "-cross-module-optimization"], .when(configuration: .release))
 ]
 
+/// Targets with hand-vectorised kernels are built for the host CPU (the package is always built
+/// from source on the machine that runs it, by `pip install`).
+let hostCPUTargets: Set<String> = ["DictionaryLearning"]
+let hostCPUFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"], .when(configuration: .release))]
+
 let package = Package(
   name: "losslens",
   products: [
@@ -44,7 +49,7 @@ let package = Package(
     [
       .target(
         name: name, dependencies: ["LossLensCore", "_COpenBLAS"],
-        swiftSettings: releaseFlags),
+        swiftSettings: releaseFlags + (hostCPUTargets.contains(name) ? hostCPUFlags : [])),
       .testTarget(name: "\(name)Tests", dependencies: [.target(name: name), "LossLensCore"]),
     ]
   }

@@ -3,8 +3,8 @@ import LossLensCore
 /// The products of dictionary learning that stream the data X (n×p), split into a fixed number
 /// of contiguous feature stripes that the threads share out.
 ///
-/// Each stripe is one single-threaded BLAS call on a column block of X (no copy: the leading
-/// dimension stays p), so both cores stream X at once. The stripe count depends only on p, and
+/// Each stripe is one single-threaded kernel on a column block of X (`StripeKernels` in double
+/// precision, BLAS otherwise; no copy: the leading dimension stays p), so both cores stream X at once. The stripe count depends only on p, and
 /// partial sums are added in stripe order, so results do not depend on the thread count.
 struct FeatureStripes {
   /// Number of stripes and features.
@@ -30,8 +30,13 @@ struct FeatureStripes {
     parallelFor(count, threads: threads) { stripes in
       for s in stripes {
         let columns = range(s)
-        T.gemm(transA: true, transB: false, m: k, n: columns.count, k: n, alpha: 1, a: u, lda: k,
-               b: x + columns.lowerBound, ldb: p, beta: 0, c: b + columns.lowerBound, ldc: p)
+        if T.self == Double.self {
+          StripeKernels.target(
+            code: rebound(u), x: rebound(x), samples: n, features: p, atoms: k, columns: columns, into: rebound(b))
+        } else {
+          T.gemm(transA: true, transB: false, m: k, n: columns.count, k: n, alpha: 1, a: u, lda: k,
+                 b: x + columns.lowerBound, ldb: p, beta: 0, c: b + columns.lowerBound, ldc: p)
+        }
       }
     }
   }
@@ -49,8 +54,14 @@ struct FeatureStripes {
     parallelFor(count, threads: threads) { stripes in
       for s in stripes {
         let columns = range(s)
-        T.gemm(transA: false, transB: true, m: n, n: k, k: columns.count, alpha: 1, a: x + columns.lowerBound,
-               lda: p, b: v + columns.lowerBound, ldb: p, beta: 0, c: partialCross + s * nk, ldc: k)
+        if T.self == Double.self {
+          StripeKernels.cross(
+            x: rebound(x), samples: n, features: p, dictionary: rebound(v), atoms: k, columns: columns,
+            into: rebound(partialCross + s * nk))
+        } else {
+          T.gemm(transA: false, transB: true, m: n, n: k, k: columns.count, alpha: 1, a: x + columns.lowerBound,
+                 lda: p, b: v + columns.lowerBound, ldb: p, beta: 0, c: partialCross + s * nk, ldc: k)
+        }
         T.syrk(trans: false, n: k, k: columns.count, alpha: 1, a: v + columns.lowerBound, lda: p,
                beta: 0, c: partialGram + s * kk, ldc: k)
       }
@@ -62,5 +73,17 @@ struct FeatureStripes {
       for i in 0..<nk { cross[i] += Double(partC[i]) }
       for i in 0..<kk { gram[i] += Double(partG[i]) }
     }
+  }
+
+  /// `pointer` as a pointer to `Double`; only called when `T` is `Double`.
+  @inline(__always)
+  private func rebound<T>(_ pointer: UnsafePointer<T>) -> UnsafePointer<Double> {
+    UnsafeRawPointer(pointer).assumingMemoryBound(to: Double.self)
+  }
+
+  /// `pointer` as a pointer to `Double`; only called when `T` is `Double`.
+  @inline(__always)
+  private func rebound<T>(_ pointer: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Double> {
+    UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: Double.self)
   }
 }

@@ -1,10 +1,11 @@
-"""Dask: KMeans on a loss matrix stored on disk, fitted by memory-limited workers vs in memory.
+"""Dask: KMeans and LDD on a loss matrix stored on disk, fitted by memory-limited workers vs in memory.
 
 The loss matrix (n_samples × n_checkpoints, float32) is written step by step by ``LossRecorder``
-to a Zarr store (``.npy`` without Zarr), reopened lazily with ``LossRecorder.open(path, chunks=...)``
-and clustered by ``KMeans.fit`` on a ``LocalCluster`` of two single-threaded worker processes
-with ``memory_limit``; the reference is the in-memory fit of the same matrix from the same
-initial centres. Reports both times, whether the labels agree, and each worker's peak memory.
+(KMeans: a Zarr store; LDD: a ``.npy`` file of 3·10⁶ × 51, 0.6 GB), reopened lazily with
+``LossRecorder.open(path, chunks=...)`` and fitted on a ``LocalCluster`` of single-threaded worker
+processes with ``memory_limit``; the reference is the in-memory fit of the same matrix (KMeans from
+the same initial centres; LDD from the same start, same iterations). Reports both times, how far the
+results agree, and each worker's peak memory.
 """
 import resource
 import tempfile
@@ -19,6 +20,7 @@ from _harness import best_time, row
 N_SAMPLES, N_STEPS, K, MAX_ITER = 1_000_000, 51, 10, 10
 CHUNK_ROWS = 100_000
 MEMORY_LIMIT = "400MB"
+LDD_SAMPLES, LDD_DOMAINS, LDD_ITER, LDD_WORKERS, LDD_CHUNK_ROWS = 3_000_000, 5, 5, 6, 50_000
 
 
 def _peak_rss_mb():
@@ -26,18 +28,23 @@ def _peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _record(path, rng):
-    """Loss curves of K domains with noise, appended one checkpoint at a time."""
-    domain = rng.integers(K, size=N_SAMPLES)
-    rates = rng.uniform(0.01, 0.2, size=K)
-    recorder = losslens.LossRecorder(N_SAMPLES, path=path, chunk_samples=CHUNK_ROWS)
+def _record(path, rng, n_samples=N_SAMPLES, n_domains=K):
+    """Loss curves of `n_domains` domains with noise, appended one checkpoint at a time."""
+    domain = rng.integers(n_domains, size=n_samples)
+    rates = rng.uniform(0.01, 0.2, size=n_domains)
+    recorder = losslens.LossRecorder(n_samples, path=path, chunk_samples=CHUNK_ROWS)
     for t in range(N_STEPS):
         curve = 3.0 * np.exp(-rates * t)
-        recorder.append((curve[domain] + 0.05 * rng.standard_normal(N_SAMPLES)).astype(np.float32))
+        recorder.append((curve[domain] + 0.05 * rng.standard_normal(n_samples)).astype(np.float32))
     recorder.close()
 
 
 def run(emit):
+    _kmeans(emit)
+    _ldd(emit)
+
+
+def _kmeans(emit):
     from distributed import Client, LocalCluster
 
     rng = np.random.default_rng(0)
@@ -58,3 +65,32 @@ def run(emit):
         emit(row(f"KMeans dask 2 workers {N_SAMPLES}x{N_STEPS} f32 k={K}", ours, ref,
                  f"labels equal {same:.4f}, iters {fitted.n_iter_}/{memory.n_iter_}, "
                  f"peak worker MB [{peak}] (limit {MEMORY_LIMIT}), ref = in-memory fit"))
+
+
+def _ldd(emit):
+    """LDD on 3·10⁶ × 51 float32 losses on disk (0.6 GB; 1.2 GB as float64 differences) by workers of
+    400 MB each: D (N × K) stays spread over the workers; the same fit in memory is the reference."""
+    from distributed import Client, LocalCluster
+
+    rng = np.random.default_rng(1)
+    params = dict(n_domains=LDD_DOMAINS, max_iter=LDD_ITER, tol=0.0, random_state=0, progress=False)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "losses.npy"
+        _record(path, rng, LDD_SAMPLES, LDD_DOMAINS)
+        with LocalCluster(n_workers=LDD_WORKERS, threads_per_worker=1, processes=True, memory_limit=MEMORY_LIMIT,
+                          dashboard_address=None, silence_logs=50) as cluster, Client(cluster) as client:
+            workers = set(client.scheduler_info()["workers"])
+            lazy = losslens.LossRecorder.open(path, chunks=LDD_CHUNK_ROWS)
+            ours, fitted = best_time(lambda: losslens.LDD(**params).fit(lazy), repeat=1, min_total=0)
+            peaks = client.run(_peak_rss_mb)
+            kept = set(client.scheduler_info()["workers"]) == workers
+            dictionary = fitted.dictionary_.compute()
+        L = losslens.LossRecorder.open(path)
+        ref, memory = best_time(lambda: losslens.LDD(**params).fit(L), repeat=1, min_total=0)
+        gap_d = np.abs(dictionary - memory.dictionary_).max() / np.abs(memory.dictionary_).max()
+        gap_a = np.abs(fitted.code_differences_ - memory.code_differences_).max() / np.abs(memory.code_differences_).max()
+        peak = ", ".join(f"{mb:.0f}" for mb in peaks.values())
+        emit(row(f"LDD dask {LDD_WORKERS} workers {LDD_SAMPLES}x{N_STEPS} f32 K={LDD_DOMAINS}", ours, ref,
+                 f"rel. diff D {gap_d:.1e}, A {gap_a:.1e}, objective {fitted.objective_ / memory.objective_ - 1:.1e}, "
+                 f"iters {fitted.n_iter_}/{memory.n_iter_}, peak worker MB [{peak}] (limit {MEMORY_LIMIT}"
+                 f"{'' if kept else ', a worker was restarted'}), ref = in-memory fit of the .npy memmap"))

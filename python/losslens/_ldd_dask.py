@@ -51,16 +51,16 @@ def _differences(data, kind):
     return np.ascontiguousarray(array.T, dtype=np.float64)
 
 
-def _first_pass(data, kind):
-    """A block's checks and sums: finite, largest |entry|, X_b X_bᵀ, row norms², Σ|X_b|, column sums."""
+def _first_pass(data, kind, absolute_sum):
+    """A block's checks and sums: finite, largest |entry|, X_b X_bᵀ, row norms², column sums and,
+    when `absolute_sum`, Σ|X_b| (only restarts need it; it costs a copy of the block)."""
     array = np.asarray(data[0])
-    finite = bool(np.isfinite(array).all())
-    peak = float(np.abs(array).max(initial=0)) if finite else np.inf
-    if not finite:
-        return {"finite": False, "peak": peak}
+    if not np.isfinite(array).all():
+        return {"finite": False, "peak": np.inf}
+    peak = float(max(-array.min(initial=0), array.max(initial=0)))
     X = _differences(data, kind)
     stats = {"finite": True, "peak": peak, "gram": X @ X.T, "norms": np.einsum("ij,ij->i", X, X),
-             "abs_sum": float(np.abs(X).sum()), "step_sums": X.sum(axis=1)}
+             "abs_sum": float(np.abs(X).sum()) if absolute_sum else None, "step_sums": X.sum(axis=1)}
     if kind == "losses":
         stats["loss_sums"] = array.sum(axis=0, dtype=np.float64)
     elif len(data) > 1:
@@ -170,9 +170,9 @@ class _BlockData:
             self.data = [(b, i) for b, i in zip(blocks, initial.to_delayed().ravel())]
         self.states = [None] * len(self.data)
 
-    def first_pass(self):
+    def first_pass(self, absolute_sum):
         call = self.dask.delayed(_first_pass, pure=True)
-        return self.dask.compute(*[call(d, self.kind) for d in self.data])
+        return self.dask.compute(*[call(d, self.kind, absolute_sum) for d in self.data])
 
     def round(self, ops, needs_data, update=True):
         """One map-reduce round: ``ops`` (a list, or one list per block) on every block.
@@ -349,7 +349,7 @@ def fit_dask(model, array, kind, initial_losses):
     name = "losses" if kind == "losses" else "L_delta"
     _check_dask_losses(array, name, 2 if kind == "losses" else 1)
     data = _BlockData(array, kind, initial_losses, name)
-    first = data.first_pass()
+    first = data.first_pass(absolute_sum=model.n_init > 1)
     if not all(s["finite"] for s in first):
         raise ValueError(f"{name} contains NaN or infinity")
     limit = np.sqrt(np.finfo(np.float64).max / max(1, array.size))

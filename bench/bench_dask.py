@@ -84,7 +84,8 @@ def _ldd(emit):
             ours, fitted = best_time(lambda: losslens.LDD(**params).fit(lazy), repeat=1, min_total=0)
             peaks = client.run(_peak_rss_mb)
             kept = set(client.scheduler_info()["workers"]) == workers
-            dictionary = fitted.dictionary_.compute()
+            # Block by block to the client: a plain compute() would concatenate D on one 400 MB worker.
+            dictionary = np.concatenate(client.gather(client.compute(list(fitted.dictionary_.to_delayed().ravel()))))
         L = losslens.LossRecorder.open(path)
         ref, memory = best_time(lambda: losslens.LDD(**params).fit(L), repeat=1, min_total=0)
         gap_d = np.abs(dictionary - memory.dictionary_).max() / np.abs(memory.dictionary_).max()

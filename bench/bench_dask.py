@@ -7,7 +7,6 @@ processes with ``memory_limit``; the reference is the in-memory fit of the same 
 the same initial centres; LDD from the same start, same iterations). Reports both times, how far the
 results agree, and each worker's peak memory.
 """
-import resource
 import tempfile
 from pathlib import Path
 
@@ -24,8 +23,14 @@ LDD_SAMPLES, LDD_DOMAINS, LDD_ITER, LDD_WORKERS, LDD_CHUNK_ROWS = 3_000_000, 5, 
 
 
 def _peak_rss_mb():
-    """This process's peak resident memory in MB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory in MB: VmHWM, the high-water mark of its own address space.
+
+    (``getrusage``'s ru_maxrss is not it: Linux carries it across exec, so a worker spawned by a
+    large parent would report the parent's peak.)
+    """
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
 
 
 def _record(path, rng, n_samples=N_SAMPLES, n_domains=K):

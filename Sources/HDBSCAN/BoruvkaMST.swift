@@ -9,30 +9,74 @@ import LossLensCore
 /// the order Prim's algorithm grown from point 0 would take them along the tree (ties to the lowest
 /// index), the orientation the references use.
 public enum BoruvkaMST {
-  /// The minimum spanning tree of the points in `tree` with core distances `core` (by original index).
+  /// The minimum spanning tree of the points in `tree` with core distances `core` (by original
+  /// index) and the neighbour table the core distances came from.
   ///
+  /// The table settles the first round: a point's edges all weigh at least its core distance, so
+  /// a neighbour of no larger core distance within it gives the point's lightest edge, provided
+  /// the table holds every point at the core distance. Later rounds start each search from the
+  /// lightest table edge leaving the component.
   /// - Complexity: O(n log² n) expected in low dimension; O(n) memory.
   public static func spanningTree(
-    _ tree: KDTree, core: UnsafePointer<Double>, alpha: Double, threads: Int
+    _ tree: KDTree, neighbours table: NeighbourTable, core: UnsafePointer<Double>, alpha: Double, threads: Int
   ) throws(LossLensError) -> SpanningTree {
-    let n = tree.count, nodes = tree.nodeCount
-    var components = UnionFind(count: n)
-    // Core distances in tree order, and the smallest core distance under each node.
-    let coreAt = UnsafeMutablePointer<Double>.allocate(capacity: n)
-    let nodeMinCore = UnsafeMutablePointer<Double>.allocate(capacity: nodes)
-    let nodeComponent = UnsafeMutablePointer<Int>.allocate(capacity: nodes)
-    let componentAt = UnsafeMutablePointer<Int>.allocate(capacity: n)
-    let bestWeight = UnsafeMutablePointer<Double>.allocate(capacity: n)
-    let bestTo = UnsafeMutablePointer<Int>.allocate(capacity: n)
-    // Weight of some edge leaving each component (by root), shared by the searches of its points to
-    // prune: any such weight bounds the component's lightest edge from above. Threads may race on
-    // it; a lost update only weakens pruning, since every stored value is a real edge's weight.
-    let componentBound = UnsafeMutablePointer<Double>.allocate(capacity: n)
-    defer {
-      componentBound.deallocate()
-      coreAt.deallocate(); nodeMinCore.deallocate(); nodeComponent.deallocate()
-      componentAt.deallocate(); bestWeight.deallocate(); bestTo.deallocate()
+    let round = BoruvkaRound(tree: tree, table: table, core: core, alpha: alpha)
+    defer { round.deallocate() }
+    let n = tree.count
+    var components = UnionFind(count: n)   // over tree positions
+    var edges: [(Int, Int, Double)] = []   // original indices
+    edges.reserveCapacity(n - 1)
+    round.seed(threads: threads)
+    for p in 0..<n where round.bestTo[p] >= 0 {
+      let t = round.bestTo[p]
+      if components.union(p, t) { edges.append((tree.index[p], tree.index[t], round.bestWeight[p])) }
     }
+    let chosen = UnsafeMutablePointer<Int>.allocate(capacity: n)
+    defer { chosen.deallocate() }
+    while edges.count < n - 1 {
+      try Cancellation.check()
+      for p in 0..<n { round.componentAt[p] = components.find(p) }
+      round.search(threads: threads)
+      // Lightest edge per component (by root), by (weight, smaller end, larger end).
+      for p in 0..<n { chosen[p] = -1 }
+      var found = false
+      for p in 0..<n where round.bestTo[p] >= 0 {
+        let c = round.componentAt[p], q = chosen[c]
+        if q < 0 || round.lighter(p, than: q) { chosen[c] = p; found = true }
+      }
+      guard found else { throw LossLensError(.numericalFailure, "Borůvka: no outgoing edge found") }
+      for c in 0..<n where chosen[c] >= 0 {
+        let p = chosen[c], t = round.bestTo[p]
+        if components.union(p, t) { edges.append((tree.index[p], tree.index[t], round.bestWeight[p])) }
+      }
+    }
+    return PrimOrder.order(edges, pointCount: n)
+  }
+}
+
+/// Buffers of Borůvka's rounds over a k-d tree, shared by the threads that search from disjoint points.
+final class BoruvkaRound: @unchecked Sendable {
+  let tree: KDTree, table: NeighbourTable, alpha: Double
+  /// Core distances in tree order, and the smallest core distance under each node.
+  let coreAt: UnsafeMutablePointer<Double>, nodeMinCore: UnsafeMutablePointer<Double>
+  /// Component (root position) of each point, and of each node whose points share one (else −1).
+  let componentAt: UnsafeMutablePointer<Int>, nodeComponent: UnsafeMutablePointer<Int>
+  /// Lightest edge found from each point: weight and far end (tree position, −1: none).
+  let bestWeight: UnsafeMutablePointer<Double>, bestTo: UnsafeMutablePointer<Int>
+  /// Weight of some edge leaving each component (by root), shared by the searches of its points to
+  /// prune: any such weight bounds the component's lightest edge from above. Threads may race on
+  /// it; a lost update only weakens pruning, since every stored value is a real edge's weight.
+  let componentBound: UnsafeMutablePointer<Double>
+
+  init(tree: KDTree, table: NeighbourTable, core: UnsafePointer<Double>, alpha: Double) {
+    self.tree = tree
+    self.table = table
+    self.alpha = alpha
+    let n = tree.count, nodes = tree.nodeCount
+    coreAt = .allocate(capacity: n); nodeMinCore = .allocate(capacity: nodes)
+    componentAt = .allocate(capacity: n); nodeComponent = .allocate(capacity: nodes)
+    bestWeight = .allocate(capacity: n); bestTo = .allocate(capacity: n)
+    componentBound = .allocate(capacity: n)
     for t in 0..<n { coreAt[t] = core[tree.index[t]] }
     for node in stride(from: nodes - 1, through: 0, by: -1) {
       let l = tree.left[node]
@@ -44,83 +88,150 @@ public enum BoruvkaMST {
         nodeMinCore[node] = Swift.min(nodeMinCore[l], nodeMinCore[tree.right[node]])
       }
     }
-    var edges: [(Int, Int, Double)] = []   // original indices
-    edges.reserveCapacity(n - 1)
-    while edges.count < n - 1 {
-      try Cancellation.check()
-      for t in 0..<n {
-        componentAt[t] = components.find(tree.index[t])
-        componentBound[componentAt[t]] = .infinity
-      }
-      // A node is "uniform" when all its points lie in one component: a search from that component skips it.
-      for node in stride(from: nodes - 1, through: 0, by: -1) {
-        let l = tree.left[node]
-        if l < 0 {
-          let c = componentAt[tree.start[node]]
-          var uniform = true
-          for t in tree.start[node]..<tree.end[node] where componentAt[t] != c { uniform = false; break }
-          nodeComponent[node] = uniform ? c : -1
-        } else {
-          let a = nodeComponent[l], b = nodeComponent[tree.right[node]]
-          nodeComponent[node] = a == b ? a : -1
+  }
+
+  func deallocate() {
+    coreAt.deallocate(); nodeMinCore.deallocate(); componentAt.deallocate(); nodeComponent.deallocate()
+    bestWeight.deallocate(); bestTo.deallocate(); componentBound.deallocate()
+  }
+
+  /// Mutual-reachability weight of an edge between points of core distances `a`, `b` at squared distance `d2`.
+  @inline(__always) func weight(_ a: Double, _ b: Double, _ d2: Double) -> Double {
+    let d = d2.squareRoot()
+    return Swift.max(a, b, alpha == 1 ? d : d / alpha)
+  }
+
+  /// `true` when the edge from `p` to `t` of weight `w` precedes the edge from `p` to `j` of weight `bw`.
+  @inline(__always) func precedes(_ w: Double, _ p: Int, _ t: Int, _ bw: Double, _ j: Int) -> Bool {
+    w < bw || (w == bw && EdgeOrder.less(tree.index[p], tree.index[t], than: tree.index[p], j < 0 ? -1 : tree.index[j]))
+  }
+
+  /// `true` when the best edge found from `p` precedes the one from `q`.
+  func lighter(_ p: Int, than q: Int) -> Bool {
+    let a = (tree.index[p], tree.index[bestTo[p]], bestWeight[p])
+    let b = (tree.index[q], tree.index[bestTo[q]], bestWeight[q])
+    return EdgeOrder.less(a, b)
+  }
+
+  /// First round from the table alone: `bestTo[p]` is the point's lightest edge when the table
+  /// proves it (weight equal to the core distance, every point at that distance in the table), else −1.
+  func seed(threads: Int) {
+    let n = tree.count, width = table.width
+    parallelFor(n, grain: 1024, threads: threads) { range in
+      for p in range {
+        bestTo[p] = -1
+        let ci = coreAt[p], row = table.position + p * width, dist = table.distanceSquared + p * width
+        // Beyond the table every point is farther than the core distance, and alpha <= 1 keeps
+        // every edge of weight ci within that distance.
+        guard alpha <= 1, width == n || dist[width - 1].squareRoot() > ci else { continue }
+        var bj = -1
+        for e in 0..<width {
+          let t = row[e]
+          guard t != p, t >= 0 else { continue }
+          if weight(ci, coreAt[t], dist[e]) <= ci && precedes(ci, p, t, ci, bj) { bj = t }
         }
-      }
-      // Lightest outgoing edge of every point (tree positions), searched in parallel.
-      parallelFor(n, grain: 256, threads: threads) { range in
-        var stack: [Int] = []
-        for position in range {
-          let c = componentAt[position], ci = coreAt[position]
-          let q = tree.points + position * tree.dim
-          // Every edge from this point weighs at least its core distance.
-          var bw = componentBound[c], bj = -1
-          if ci > bw {
-            bestTo[position] = -1
-            continue
-          }
-          let self_ = tree.index[position]
-          stack.removeAll(keepingCapacity: true)
-          stack.append(0)
-          while let node = stack.popLast() {
-            if nodeComponent[node] == c { continue }
-            let bound = Swift.max(ci, nodeMinCore[node], tree.boxDistanceSquared(node, q).squareRoot() / alpha)
-            if bound > bw { continue }
-            let l = tree.left[node]
-            if l < 0 {
-              for t in tree.start[node]..<tree.end[node] where componentAt[t] != c {
-                let d = tree.distanceSquared(t, q).squareRoot()
-                let w = Swift.max(ci, coreAt[t], alpha == 1 ? d : d / alpha)
-                if w < bw || (w == bw && EdgeOrder.less(self_, tree.index[t], than: self_, bj)) {
-                  bw = w
-                  bj = tree.index[t]
-                }
-              }
-            } else {
-              let r = tree.right[node]
-              if tree.boxDistanceSquared(l, q) <= tree.boxDistanceSquared(r, q) {
-                stack.append(r); stack.append(l)
-              } else {
-                stack.append(l); stack.append(r)
-              }
-            }
-          }
-          bestWeight[position] = bw
-          bestTo[position] = bj
-          if bj >= 0 && bw < componentBound[c] { componentBound[c] = bw }
-        }
-      }
-      // Lightest edge per component, by (weight, smaller end, larger end).
-      var chosen = [Int: (Int, Int, Double)]()
-      for position in 0..<n where bestTo[position] >= 0 {
-        let c = componentAt[position], a = tree.index[position], b = bestTo[position], w = bestWeight[position]
-        if let (ca, cb, cw) = chosen[c], !(w < cw || (w == cw && EdgeOrder.less(a, b, than: ca, cb))) { continue }
-        chosen[c] = (a, b, w)
-      }
-      guard !chosen.isEmpty else { throw LossLensError(.numericalFailure, "Borůvka: no outgoing edge found") }
-      for (a, b, w) in chosen.values.sorted(by: { EdgeOrder.less($0, $1) }) where components.union(a, b) {
-        edges.append((a, b, w))
+        bestTo[p] = bj
+        bestWeight[p] = ci
       }
     }
-    return PrimOrder.order(edges, pointCount: n)
+  }
+
+  /// Lightest outgoing edge of every point, given `componentAt`.
+  func search(threads: Int) {
+    let n = tree.count, nodes = tree.nodeCount, width = table.width
+    // A node is "uniform" when all its points lie in one component: a search from that component skips it.
+    for node in stride(from: nodes - 1, through: 0, by: -1) {
+      let l = tree.left[node]
+      if l < 0 {
+        let c = componentAt[tree.start[node]]
+        var uniform = true
+        for t in tree.start[node]..<tree.end[node] where componentAt[t] != c { uniform = false; break }
+        nodeComponent[node] = uniform ? c : -1
+      } else {
+        let a = nodeComponent[l], b = nodeComponent[tree.right[node]]
+        nodeComponent[node] = a == b ? a : -1
+      }
+    }
+    // Start from the lightest table edge leaving the component.
+    for p in 0..<n { componentBound[p] = .infinity }
+    parallelFor(n, grain: 1024, threads: threads) { range in
+      for p in range {
+        let c = componentAt[p], ci = coreAt[p], row = table.position + p * width
+        let dist = table.distanceSquared + p * width
+        var bw = Double.infinity, bj = -1
+        for e in 0..<width {
+          let t = row[e]
+          guard t >= 0, componentAt[t] != c else { continue }
+          let w = weight(ci, coreAt[t], dist[e])
+          if precedes(w, p, t, bw, bj) { bw = w; bj = t }
+        }
+        bestWeight[p] = bw
+        bestTo[p] = bj
+      }
+    }
+    for p in 0..<n where bestWeight[p] < componentBound[componentAt[p]] {
+      componentBound[componentAt[p]] = bestWeight[p]
+    }
+    parallelFor(n, grain: 256, threads: threads) { range in
+      var stack: [(Int, Double)] = []
+      stack.reserveCapacity(128)
+      for p in range { searchFrom(p, stack: &stack) }
+    }
+  }
+
+  /// Improves `bestTo[p]` to the lightest edge from `p` leaving its component, unless that edge
+  /// is heavier than a known edge leaving the component.
+  @inline(__always) private func searchFrom(_ p: Int, stack: inout [(Int, Double)]) {
+    let c = componentAt[p], ci = coreAt[p]
+    var bw = bestWeight[p], bj = bestTo[p]
+    if ci > componentBound[c] { return }
+    let q = tree.points + p * tree.dim, qk = tree.keys + p * tree.width
+    // Squared distance beyond which an edge weighs more than `limit` (with a rounding margin).
+    @inline(__always) func reach(_ limit: Double) -> Double {
+      let r = alpha == 1 ? limit : limit * alpha
+      return r * r * (1 + 1e-12) + 1e-300
+    }
+    var limit = Swift.min(bw, componentBound[c]), limit2 = reach(limit)
+    stack.removeAll(keepingCapacity: true)
+    stack.append((0, 0))
+    while let (node, box) = stack.popLast() {
+      if nodeComponent[node] == c { continue }
+      let bound = Swift.max(ci, nodeMinCore[node], alpha == 1 ? tree.lowerBound(boxSquared: box)
+                                                              : tree.lowerBound(boxSquared: box) / alpha)
+      if bound > limit { continue }
+      let l = tree.left[node]
+      if l < 0 {
+        for t in tree.start[node]..<tree.end[node] where componentAt[t] != c && coreAt[t] <= limit {
+          let d2 = tree.distanceSquared(t, q, limit2: limit2)
+          guard d2 <= limit2 else { continue }
+          let w = weight(ci, coreAt[t], d2)
+          if precedes(w, p, t, bw, bj) {
+            bw = w
+            bj = t
+            if bw < limit {
+              limit = bw
+              limit2 = reach(limit)
+            }
+          }
+        }
+      } else {
+        let r = tree.right[node]
+        let bl = tree.boxDistanceSquared(l, qk), br = tree.boxDistanceSquared(r, qk)
+        if bl <= br {
+          stack.append((r, br)); stack.append((l, bl))
+        } else {
+          stack.append((l, bl)); stack.append((r, br))
+        }
+      }
+      let shared = componentBound[c]
+      if shared < limit {
+        limit = shared
+        limit2 = reach(limit)
+      }
+    }
+    bestWeight[p] = bw
+    bestTo[p] = bj
+    if bj >= 0 && bw < componentBound[c] { componentBound[c] = bw }
   }
 }
 

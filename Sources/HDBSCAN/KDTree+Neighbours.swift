@@ -1,44 +1,73 @@
 import LossLensCore
 
+/// The `width` nearest points of every point of a k-d tree, by tree position.
+public struct NeighbourTable: @unchecked Sendable {
+  /// Entries per point.
+  public let width: Int
+  /// Tree positions (count × width), nearest first; the point itself is among them.
+  public let position: UnsafeMutablePointer<Int>
+  /// Their squared distances.
+  public let distanceSquared: UnsafeMutablePointer<Double>
+
+  init(count: Int, width: Int) {
+    self.width = width
+    position = .allocate(capacity: Swift.max(1, count * width))
+    distanceSquared = .allocate(capacity: Swift.max(1, count * width))
+  }
+
+  /// Releases the table.
+  public func deallocate() {
+    position.deallocate()
+    distanceSquared.deallocate()
+  }
+}
+
 extension KDTree {
-  /// Core distances: the distance from every point to its `k`-th nearest neighbour (the point
-  /// itself is the 0-th), written to `out` by original index.
+  /// The `k + 2` nearest points of every point (itself included, ties in any order), and its core
+  /// distance: the distance to its `k`-th nearest neighbour, the point itself being the 0-th,
+  /// written to `core` by original index.
   ///
+  /// The extra entry tells whether more points lie at the core distance than the table holds.
   /// - Complexity: O(n log n) expected in low dimension, spread over `threads`.
-  public func coreDistances(k: Int, into out: UnsafeMutablePointer<Double>, threads: Int) {
+  public func neighbours(k: Int, core: UnsafeMutablePointer<Double>, threads: Int) -> NeighbourTable {
+    let width = Swift.min(count, k + 2)
+    let table = NeighbourTable(count: count, width: width)
     parallelFor(count, grain: 256, threads: threads) { range in
-      var best = [Double](repeating: .infinity, count: k + 1)
-      var stack: [Int] = []
-      best.withUnsafeMutableBufferPointer { best in
-        for position in range {
-          for t in 0...k { best[t] = .infinity }
-          let q = points + position * dim
-          stack.removeAll(keepingCapacity: true)
-          stack.append(0)
-          while let node = stack.popLast() {
-            if boxDistanceSquared(node, q) > best[k] { continue }
-            let l = left[node]
-            if l < 0 {
-              for t in start[node]..<end[node] {
-                let d = distanceSquared(t, q)
-                guard d < best[k] else { continue }
-                var s = k
-                while s > 0 && best[s - 1] > d { best[s] = best[s - 1]; s -= 1 }
-                best[s] = d
-              }
+      var stack: [(Int, Double)] = []
+      stack.reserveCapacity(128)
+      for position in range {
+        let best = table.distanceSquared + position * width, found = table.position + position * width
+        for t in 0..<width { best[t] = .infinity; found[t] = -1 }
+        let last = width - 1
+        let q = points + position * dim, qk = keys + position * self.width
+        stack.removeAll(keepingCapacity: true)
+        stack.append((0, 0))
+        while let (node, box) = stack.popLast() {
+          if beyond(boxSquared: box, best[last]) { continue }
+          let l = left[node]
+          if l < 0 {
+            for t in start[node]..<end[node] {
+              let d = distanceSquared(t, q, limit2: best[last])
+              guard d < best[last] else { continue }
+              var s = last
+              while s > 0 && best[s - 1] > d { best[s] = best[s - 1]; found[s] = found[s - 1]; s -= 1 }
+              best[s] = d
+              found[s] = t
+            }
+          } else {
+            let r = right[node]
+            let bl = boxDistanceSquared(l, qk), br = boxDistanceSquared(r, qk)
+            // Visit the nearer child first (pushed last).
+            if bl <= br {
+              stack.append((r, br)); stack.append((l, bl))
             } else {
-              let r = right[node]
-              // Visit the nearer child first (pushed last).
-              if boxDistanceSquared(l, q) <= boxDistanceSquared(r, q) {
-                stack.append(r); stack.append(l)
-              } else {
-                stack.append(l); stack.append(r)
-              }
+              stack.append((l, bl)); stack.append((r, br))
             }
           }
-          out[index[position]] = best[k].squareRoot()
         }
+        core[index[position]] = best[Swift.min(k, last)].squareRoot()
       }
     }
+    return table
   }
 }

@@ -1,61 +1,108 @@
 /// A k-d tree over row-major points for exact Euclidean nearest-neighbour and Borůvka queries.
 ///
-/// Points are copied in tree order so that every leaf is a contiguous block; each node keeps its
-/// bounding box. Distances are summed in feature order exactly as scikit-learn's `KDTree` does,
-/// so core distances match it bit for bit.
+/// Points are copied in tree order so that every leaf is a contiguous block. Each node keeps the
+/// bounding box of its points' *keys*: the coordinates themselves in low dimension, or in high
+/// dimension the projections on a few leading principal axes (`ProjectionBounds`). A projection
+/// never lengthens a distance, so a key box still bounds distances from below, up to `slack` for
+/// the rounding of the projection. Distances themselves are always summed over the original
+/// features in feature order, exactly as scikit-learn's `KDTree` does, so core distances and tree
+/// weights match it bit for bit.
 public struct KDTree: @unchecked Sendable {
   /// Number of points and features.
   public let count: Int, dim: Int
+  /// Number of key coordinates per point.
+  public let width: Int
   /// Points in tree order (count × dim).
   public let points: UnsafeMutablePointer<Double>
+  /// Keys in tree order (count × width); the same buffer as `points` when they are the coordinates.
+  public let keys: UnsafeMutablePointer<Double>
   /// Original index of the point at each tree position.
   public let index: UnsafeMutablePointer<Int>
-  /// First and one-past-last tree position of each node.
-  public private(set) var start: [Int] = [], end: [Int] = []
-  /// Children of each node (−1 for leaves).
-  public private(set) var left: [Int] = [], right: [Int] = []
-  /// Bounding boxes (nodes × dim).
-  public private(set) var lower: [Double] = [], upper: [Double] = []
+  /// Number of nodes.
+  public let nodeCount: Int
+  /// First and one-past-last tree position of each node; children (−1 for leaves).
+  let start: UnsafeMutablePointer<Int>, end: UnsafeMutablePointer<Int>
+  let left: UnsafeMutablePointer<Int>, right: UnsafeMutablePointer<Int>
+  /// Key bounding boxes (nodes × width).
+  let lower: UnsafeMutablePointer<Double>, upper: UnsafeMutablePointer<Double>
+  /// Absolute margin by which a key-box distance may exceed a true distance through rounding.
+  public let slack: Double
 
-  /// Builds the tree with leaves of at most `leafSize` points, splitting the widest dimension at
-  /// its median.
+  /// Dimension above which the boxes bound projections rather than coordinates.
+  public static let projectionThreshold = 16
+
+  /// Builds the tree with leaves of at most `leafSize` points, splitting the widest key dimension
+  /// at its median.
   ///
-  /// - Complexity: O(n log n · dim).
-  public init(_ x: UnsafePointer<Double>, count n: Int, dim d: Int, leafSize: Int = 20) {
+  /// - Complexity: O(n log n · width + n · dim · width).
+  public init(_ x: UnsafePointer<Double>, count n: Int, dim d: Int, leafSize: Int = 24) {
     count = n
     dim = d
     points = .allocate(capacity: max(1, n * d))
     index = .allocate(capacity: max(1, n))
     for i in 0..<n { index[i] = i }
+    // Keys by original index while building (the coordinates themselves in low dimension).
+    var projected: UnsafeMutablePointer<Double>? = nil
+    if d > KDTree.projectionThreshold {
+      let bounds = ProjectionBounds(x, count: n, dim: d, width: KDTree.projectionThreshold)
+      width = bounds.width
+      let p = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n * bounds.width))
+      for i in 0..<(n * bounds.width) { p[i] = bounds.coordinates[i] }
+      projected = p
+      var norm = 0.0
+      for i in 0..<(n * d) { norm = Swift.max(norm, abs(x[i])) }
+      // Rounding of the projections is relative to the coordinates' size, not to the distance.
+      slack = 1e-9 * (norm * Double(d).squareRoot() + 1e-300)
+    } else {
+      width = d
+      slack = 0
+    }
+    defer { projected?.deallocate() }
+    let w = width, key = projected.map { UnsafePointer($0) } ?? x
+    var starts: [Int] = [], ends: [Int] = [], lefts: [Int] = [], rights: [Int] = []
+    var lows: [Double] = [], highs: [Double] = []
     var stack = [(0, n, -1, false)]
     while let (lo, hi, parent, isRight) = stack.popLast() {
-      let node = start.count
-      start.append(lo); end.append(hi); left.append(-1); right.append(-1)
-      if parent >= 0 { if isRight { right[parent] = node } else { left[parent] = node } }
+      let node = starts.count
+      starts.append(lo); ends.append(hi); lefts.append(-1); rights.append(-1)
+      if parent >= 0 { if isRight { rights[parent] = node } else { lefts[parent] = node } }
       var widest = 0, spread = -1.0
-      for k in 0..<d {
+      for k in 0..<w {
         var a = Double.infinity, b = -Double.infinity
-        for t in lo..<hi { let v = x[index[t] * d + k]; a = Swift.min(a, v); b = Swift.max(b, v) }
-        lower.append(a); upper.append(b)
+        for t in lo..<hi { let v = key[index[t] * w + k]; a = Swift.min(a, v); b = Swift.max(b, v) }
+        lows.append(a); highs.append(b)
         if b - a > spread { spread = b - a; widest = k }
       }
       guard hi - lo > leafSize, spread > 0 else { continue }
       let mid = (lo + hi) / 2
-      KDTree.select(index, lo, hi, mid) { x[$0 * d + widest] }
+      KDTree.select(index, lo, hi, mid) { key[$0 * w + widest] }
       stack.append((mid, hi, node, true))
       stack.append((lo, mid, node, false))
     }
     for t in 0..<n { for k in 0..<d { points[t * d + k] = x[index[t] * d + k] } }
+    if projected == nil {
+      keys = points
+    } else {
+      keys = .allocate(capacity: max(1, n * w))
+      for t in 0..<n { for k in 0..<w { keys[t * w + k] = key[index[t] * w + k] } }
+    }
+    nodeCount = starts.count
+    func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+      let p = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(1, a.count))
+      for i in 0..<a.count { p[i] = a[i] }
+      return p
+    }
+    start = copy(starts); end = copy(ends); left = copy(lefts); right = copy(rights)
+    lower = copy(lows); upper = copy(highs)
   }
 
-  /// Releases the copied points.
+  /// Releases the tree's buffers.
   public func deallocate() {
-    points.deallocate()
-    index.deallocate()
+    if keys != points { keys.deallocate() }
+    points.deallocate(); index.deallocate()
+    start.deallocate(); end.deallocate(); left.deallocate(); right.deallocate()
+    lower.deallocate(); upper.deallocate()
   }
-
-  /// Number of nodes.
-  public var nodeCount: Int { start.count }
 
   /// Reorders `a[lo..<hi]` so that position `k` holds the element of rank `k − lo` by `key`.
   static func select(_ a: UnsafeMutablePointer<Int>, _ lo: Int, _ hi: Int, _ k: Int, key: (Int) -> Double) {
@@ -72,26 +119,54 @@ public struct KDTree: @unchecked Sendable {
     }
   }
 
-  /// Squared distance from `q` to the bounding box of `node`.
-  @inlinable func boxDistanceSquared(_ node: Int, _ q: UnsafePointer<Double>) -> Double {
+  /// Squared key distance from the key `q` to the box of `node`.
+  @inline(__always) func boxDistanceSquared(_ node: Int, _ q: UnsafePointer<Double>) -> Double {
     var sum = 0.0
-    let base = node * dim
-    for k in 0..<dim {
+    let lo = lower + node * width, hi = upper + node * width
+    for k in 0..<width {
       let v = q[k]
-      let below = lower[base + k] - v, above = v - upper[base + k]
-      let gap = Swift.max(below, above, 0)
+      let gap = Swift.max(lo[k] - v, v - hi[k], 0)
       sum += gap * gap
     }
     return sum
   }
 
-  /// Squared Euclidean distance between tree positions `a` and the vector `q`, in feature order.
-  @inlinable func distanceSquared(_ position: Int, _ q: UnsafePointer<Double>) -> Double {
+  /// A lower bound on the distance from a point to any point of a box at squared key distance `box2`.
+  @inline(__always) func lowerBound(boxSquared box2: Double) -> Double {
+    slack == 0 ? box2.squareRoot() : Swift.max(0, box2.squareRoot() - slack)
+  }
+
+  /// `true` when no point of a box at squared key distance `box2` can be within squared distance `limit2`.
+  @inline(__always) func beyond(boxSquared box2: Double, _ limit2: Double) -> Bool {
+    if slack == 0 { return box2 > limit2 }
+    let r = limit2.squareRoot() + slack
+    return box2 > r * r
+  }
+
+  /// Squared Euclidean distance between tree position `position` and the point `q`, summed in
+  /// feature order; once a partial sum exceeds `limit2` it returns that partial sum (still above
+  /// `limit2`), since later terms only add to it.
+  @inline(__always) func distanceSquared(_ position: Int, _ q: UnsafePointer<Double>, limit2: Double = .infinity)
+    -> Double
+  {
     var sum = 0.0
     let p = points + position * dim
-    for k in 0..<dim {
-      let t = q[k] - p[k]
-      sum += t * t
+    if dim <= KDTree.projectionThreshold {
+      for k in 0..<dim {
+        let t = q[k] - p[k]
+        sum += t * t
+      }
+      return sum
+    }
+    var k = 0
+    while k < dim {
+      let stop = Swift.min(dim, k + 8)
+      while k < stop {
+        let t = q[k] - p[k]
+        sum += t * t
+        k += 1
+      }
+      if sum > limit2 { return sum }
     }
     return sum
   }

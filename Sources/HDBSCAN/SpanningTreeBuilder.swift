@@ -31,10 +31,11 @@ public enum SpanningTreeBuilder {
     return try PrimMST.spanningTree(space, core: core, alpha: alpha, threads: threads)
   }
 
-  /// The spanning tree of `count` Euclidean points by Borůvka on a k-d tree (core distances from
-  /// the same tree); its edges are listed in the order Prim's algorithm along the tree takes them.
+  /// The spanning tree of `count` Euclidean points by Borůvka on a k-d tree (core distances and
+  /// their neighbour table from the same tree); its edges are listed in the order Prim's algorithm
+  /// along the tree takes them.
   ///
-  /// - Complexity: O(n log² n) expected in low dimension, O(n) memory.
+  /// - Complexity: O(n log² n) expected in low (intrinsic) dimension, O(n · minSamples) memory.
   public static func buildKDTree(
     _ x: UnsafePointer<Double>, count n: Int, dim: Int, minSamples: Int, alpha: Double, threads: Int,
     core: UnsafeMutablePointer<Double>
@@ -46,7 +47,8 @@ public enum SpanningTreeBuilder {
     guard alpha > 0, alpha.isFinite else { throw .invalid("alpha must be a positive finite number (got \(alpha))") }
     let tree = KDTree(x, count: n, dim: dim)
     defer { tree.deallocate() }
-    tree.coreDistances(k: minSamples, into: core, threads: threads)
-    return try BoruvkaMST.spanningTree(tree, core: core, alpha: alpha, threads: threads)
+    let table = tree.neighbours(k: minSamples, core: core, threads: threads)
+    defer { table.deallocate() }
+    return try BoruvkaMST.spanningTree(tree, neighbours: table, core: core, alpha: alpha, threads: threads)
   }
 }

@@ -82,7 +82,8 @@ final class HDBSCANTests: XCTestCase {
 
 final class BoruvkaTests: XCTestCase {
   func testKDTreeBoruvkaMatchesPrimWeightsAndCoreDistances() throws {
-    for (seed, dim) in [(1, 2), (2, 4)] {
+    // 24 features: the boxes bound projections on principal axes; alpha < 1 and > 1 (no table seeding).
+    for (seed, dim, alpha) in [(1, 2, 1.0), (2, 4, 1.0), (3, 24, 1.0), (4, 3, 0.7), (5, 24, 1.4)] {
       let n = 700, k = 5
       var rng = Xoshiro256(seed: UInt64(seed))
       let x = (0..<(n * dim)).map { i in rng.nextGaussian() + Double((i / dim) % 4) * 3 }
@@ -92,9 +93,9 @@ final class BoruvkaTests: XCTestCase {
           try coreB.withUnsafeMutableBufferPointer { cb in
             let space = FeatureSpace(data: xb.baseAddress!, count: n, dim: dim, metric: EuclideanMetric())
             return (
-              try SpanningTreeBuilder.build(space, minSamples: k, alpha: 1, threads: 2, core: ca.baseAddress!),
+              try SpanningTreeBuilder.build(space, minSamples: k, alpha: alpha, threads: 2, core: ca.baseAddress!),
               try SpanningTreeBuilder.buildKDTree(
-                xb.baseAddress!, count: n, dim: dim, minSamples: k, alpha: 1, threads: 2, core: cb.baseAddress!))
+                xb.baseAddress!, count: n, dim: dim, minSamples: k, alpha: alpha, threads: 2, core: cb.baseAddress!))
           }
         }
       }

@@ -18,9 +18,8 @@ _METRICS = {
 }
 # Labels and probabilities of samples left out of the clustering, as scikit-learn encodes them.
 _OUTLIER_ENCODING = {"infinite": {"label": -2, "prob": 0.0}, "missing": {"label": -3, "prob": np.nan}}
-# algorithm="auto" takes the k-d tree Borůvka path from this size on, up to this dimension.
+# algorithm="auto" takes the k-d tree Borůvka path from this size on.
 _KD_TREE_MIN_SAMPLES = 4000
-_KD_TREE_MAX_FEATURES = 16
 CONDENSED_TREE_DTYPE = np.dtype(
     [("parent", np.intp), ("child", np.intp), ("lambda_val", np.float64), ("child_size", np.intp)]
 )
@@ -60,7 +59,8 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         ``"kd_tree"``/``"boruvka_kdtree"``: Borůvka on a k-d tree (Euclidean only), whose edges
         are then ordered as Prim's algorithm would take them; equal to ``"prims"`` except where
         mutual-reachability weights tie and another, equally minimal tree is found.
-        ``"auto"`` uses the k-d tree for Euclidean data with n >= 4000 and at most 16 features.
+        ``"auto"`` uses the k-d tree for Euclidean data with n >= 4000 (above 16 features its boxes
+        bound projections on the leading principal axes).
     leaf_size : int, default=40
         Accepted for compatibility with scikit-learn.
     n_jobs : int, default=None
@@ -227,9 +227,9 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         return self
 
     def _algorithm_code(self, data):
-        """0: exact Prim on the full graph; 2: Borůvka on a k-d tree (Euclidean, low dimension)."""
+        """0: exact Prim on the full graph; 2: Borůvka on a k-d tree (Euclidean)."""
         tree = self.algorithm in ("kd_tree", "boruvka_kdtree") or (
-            self.algorithm == "auto" and data.shape[0] >= _KD_TREE_MIN_SAMPLES and data.shape[1] <= _KD_TREE_MAX_FEATURES)
+            self.algorithm == "auto" and data.shape[0] >= _KD_TREE_MIN_SAMPLES)
         if tree and self.metric not in ("euclidean", "l2"):
             if self.algorithm != "auto":
                 raise ValueError(f"algorithm={self.algorithm!r} supports metric='euclidean' only")

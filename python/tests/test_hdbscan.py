@@ -188,6 +188,7 @@ def test_sklearn_estimator_checks():
     (2, dict(min_cluster_size=15)),
     (3, dict(min_cluster_size=10, min_samples=1)),
     (6, dict(min_cluster_size=20, cluster_selection_method="leaf", alpha=1.3)),
+    (40, dict(min_cluster_size=15)),  # boxes over projections on principal axes
 ])
 def test_kd_tree_boruvka_has_the_exact_tree_weights_and_matches_the_package(n_features, params):
     # Borůvka finds a minimum spanning tree with exactly Prim's weights (hence the same single-linkage

@@ -47,7 +47,9 @@ public enum SpanningTreeBuilder {
     guard alpha > 0, alpha.isFinite else { throw .invalid("alpha must be a positive finite number (got \(alpha))") }
     let tree = KDTree(x, count: n, dim: dim)
     defer { tree.deallocate() }
-    let table = tree.neighbours(k: minSamples, core: core, threads: threads)
+    let table = dim > KDTree.projectionThreshold
+      ? tree.neighboursBlocked(k: minSamples, core: core, threads: threads)
+      : tree.neighbours(k: minSamples, core: core, threads: threads)
     defer { table.deallocate() }
     return try BoruvkaMST.spanningTree(tree, neighbours: table, core: core, alpha: alpha, threads: threads)
   }

@@ -1,0 +1,178 @@
+import LossLensCore
+
+extension KDTree {
+  /// The same table and core distances as `neighbours`, for many features: the tree is cut into
+  /// blocks of a few hundred points; each block takes as candidates the leaves its box may reach
+  /// within the largest (k+2)-th neighbour distance inside the block, and gemm gives approximate
+  /// squared distances `‖a‖² + ‖b‖² − 2a·b` (on centred data) to all of them at once. Every
+  /// candidate within a rounding margin of a point's (k+2)-th approximate value is then measured
+  /// exactly (feature-order sum), so the table equals the exhaustive search's.
+  ///
+  /// - Complexity: O(n · c · dim) flops in gemm for c candidates per block, O(n · c) selection work.
+  public func neighboursBlocked(k: Int, core: UnsafeMutablePointer<Double>, threads: Int) -> NeighbourTable {
+    let width = Swift.min(count, k + 2), last = width - 1
+    let table = NeighbourTable(count: count, width: width)
+    let centred = UnsafeMutablePointer<Double>.allocate(capacity: count * dim)
+    let norms = UnsafeMutablePointer<Double>.allocate(capacity: count)
+    defer { centred.deallocate(); norms.deallocate() }
+    var mean = [Double](repeating: 0, count: dim)
+    var largest = 0.0
+    for t in 0..<count { for f in 0..<dim { mean[f] += points[t * dim + f]; largest = Swift.max(largest, abs(points[t * dim + f])) } }
+    for f in 0..<dim { mean[f] /= Double(count) }
+    for t in 0..<count {
+      var s = 0.0
+      for f in 0..<dim { let v = points[t * dim + f] - mean[f]; centred[t * dim + f] = v; s += v * v }
+      norms[t] = s
+    }
+    // Far above the rounding of centring and of the gemm formula (relative 1e-13 of the scale).
+    let margin = 1e-9 * (largest * largest * Double(dim)) + 1e-300
+    let rowsMax = Swift.max(256, 2 * width), chunk = 4096
+    let blocks = blockNodes(maxSize: rowsMax)
+    parallelFor(blocks.count, threads: threads) { range in
+      let approx = UnsafeMutablePointer<Double>.allocate(capacity: rowsMax * chunk)
+      let top = UnsafeMutablePointer<Double>.allocate(capacity: rowsMax * width)
+      var runs: [(Int, Int)] = [], stack: [Int] = []
+      defer { approx.deallocate(); top.deallocate() }
+      for b in range {
+        let block = blocks[b], first = start[block], rows = end[block] - first
+        // Largest (k+2)-th approximate squared distance inside the block bounds every point's.
+        selectApproximate(rows: first, rows, runs: [(first, rows)], columns: rows, centred: centred, norms: norms,
+                          approx: approx, top: top, width: width, chunk: chunk)
+        var reach = -Double.infinity
+        for r in 0..<rows { reach = Swift.max(reach, top[r * width + last]) }
+        reach += 2 * margin
+        // Leaves within reach of the block's box, as runs of tree positions.
+        runs.removeAll(keepingCapacity: true)
+        stack.removeAll(keepingCapacity: true)
+        stack.append(0)
+        var columns = 0
+        while let node = stack.popLast() {
+          if beyond(boxSquared: boxGapSquared(node, block), reach) { continue }
+          let l = left[node]
+          if l >= 0 { stack.append(right[node]); stack.append(l); continue }
+          let s = start[node], e = end[node]
+          if let (rs, rl) = runs.last, rs + rl == s { runs[runs.count - 1] = (rs, rl + e - s) } else { runs.append((s, e - s)) }
+          columns += e - s
+        }
+        selectApproximate(rows: first, rows, runs: runs, columns: columns, centred: centred, norms: norms,
+                              approx: approx, top: top, width: width, chunk: chunk)
+        // Exact distances to every candidate within the margin of the (k+2)-th approximate value
+        // (the cutoff kept in each row's first entry).
+        for r in 0..<rows { top[r * width] = top[r * width + last] + 2 * margin }
+        for r in 0..<rows {
+          let p = first + r
+          let best = table.distanceSquared + p * width, found = table.position + p * width
+          for t in 0..<width { best[t] = .infinity; found[t] = -1 }
+        }
+        forEachChunk(runs: runs, columns: columns, chunk: chunk) { c0, c1, pieces in
+          approximate(rows: first, rows, pieces: pieces, columns: c1 - c0, centred: centred, norms: norms, into: approx)
+          for r in 0..<rows {
+            let p = first + r, cutoff = top[r * width]
+            let q = points + p * dim
+            let best = table.distanceSquared + p * width, found = table.position + p * width
+            let a = approx + r * (c1 - c0)
+            var column = 0
+            for (s, len) in pieces {
+              for t in s..<(s + len) {
+                defer { column += 1 }
+                guard a[column] <= cutoff else { continue }
+                let d = distanceSquared(t, q, limit2: best[last])
+                guard d < best[last] else { continue }
+                var i = last
+                while i > 0 && best[i - 1] > d { best[i] = best[i - 1]; found[i] = found[i - 1]; i -= 1 }
+                best[i] = d
+                found[i] = t
+              }
+            }
+          }
+        }
+        for r in 0..<rows { core[index[first + r]] = table.distanceSquared[(first + r) * width + Swift.min(k, last)].squareRoot() }
+      }
+    }
+    return table
+  }
+
+  /// Nodes of at most `maxSize` points (or leaves) that partition the tree, in tree order.
+  func blockNodes(maxSize: Int) -> [Int] {
+    var blocks: [Int] = [], stack = [0]
+    while let node = stack.popLast() {
+      if left[node] < 0 || end[node] - start[node] <= maxSize { blocks.append(node); continue }
+      stack.append(right[node]); stack.append(left[node])
+    }
+    return blocks
+  }
+
+  /// Squared key distance between the boxes of nodes `a` and `b`.
+  func boxGapSquared(_ a: Int, _ b: Int) -> Double {
+    var sum = 0.0
+    let la = lower + a * width, ua = upper + a * width, lb = lower + b * width, ub = upper + b * width
+    for f in 0..<width {
+      let gap = Swift.max(lb[f] - ua[f], la[f] - ub[f], 0)
+      sum += gap * gap
+    }
+    return sum
+  }
+
+  /// Splits the candidate `runs` (start, length) into chunks of at most `chunk` columns and calls
+  /// `body(firstColumn, endColumn, pieces)` for each.
+  func forEachChunk(runs: [(Int, Int)], columns: Int, chunk: Int, _ body: (Int, Int, [(Int, Int)]) -> Void) {
+    var pieces: [(Int, Int)] = [], c0 = 0, filled = 0
+    for (s, len) in runs {
+      var offset = 0
+      while offset < len {
+        let take = Swift.min(len - offset, chunk - filled)
+        pieces.append((s + offset, take))
+        offset += take
+        filled += take
+        if filled == chunk {
+          body(c0, c0 + filled, pieces)
+          c0 += filled
+          filled = 0
+          pieces.removeAll(keepingCapacity: true)
+        }
+      }
+    }
+    if filled > 0 { body(c0, c0 + filled, pieces) }
+  }
+
+  /// Approximate squared distances from tree positions `first..<first+rows` to the candidates in
+  /// `pieces` (`columns` in all), row-major into `out` (rows × columns).
+  func approximate(
+    rows first: Int, _ rows: Int, pieces: [(Int, Int)], columns: Int,
+    centred: UnsafePointer<Double>, norms: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>
+  ) {
+    var column = 0
+    for (s, len) in pieces {
+      Double.gemm(transA: false, transB: true, m: rows, n: len, k: dim, alpha: -2, a: centred + first * dim, lda: dim,
+                  b: centred + s * dim, ldb: dim, beta: 0, c: out + column, ldc: columns)
+      for r in 0..<rows {
+        let row = out + r * columns + column, nr = norms[first + r]
+        for j in 0..<len { row[j] += nr + norms[s + j] }
+      }
+      column += len
+    }
+  }
+
+  /// For each of `rows` points from `first`, the `width` smallest approximate squared distances to
+  /// the candidates in `runs` (`columns` in all), ascending, into `top` (rows × width).
+  func selectApproximate(
+    rows first: Int, _ rows: Int, runs: [(Int, Int)], columns: Int, centred: UnsafePointer<Double>,
+    norms: UnsafePointer<Double>, approx: UnsafeMutablePointer<Double>, top: UnsafeMutablePointer<Double>,
+    width: Int, chunk: Int
+  ) {
+    let last = width - 1
+    for i in 0..<(rows * width) { top[i] = .infinity }
+    forEachChunk(runs: runs, columns: columns, chunk: chunk) { c0, c1, pieces in
+      approximate(rows: first, rows, pieces: pieces, columns: c1 - c0, centred: centred, norms: norms, into: approx)
+      for r in 0..<rows {
+        let best = top + r * width, a = approx + r * (c1 - c0)
+        for j in 0..<(c1 - c0) where a[j] < best[last] {
+          let d = a[j]
+          var i = last
+          while i > 0 && best[i - 1] > d { best[i] = best[i - 1]; i -= 1 }
+          best[i] = d
+        }
+      }
+    }
+  }
+}

@@ -67,6 +67,8 @@ final class BoruvkaRound: @unchecked Sendable {
   /// prune: any such weight bounds the component's lightest edge from above. Threads may race on
   /// it; a lost update only weakens pruning, since every stored value is a real edge's weight.
   let componentBound: UnsafeMutablePointer<Double>
+  /// The tree's leaves.
+  let leaves: [Int]
 
   init(tree: KDTree, table: NeighbourTable, core: UnsafePointer<Double>, alpha: Double) {
     self.tree = tree
@@ -77,6 +79,7 @@ final class BoruvkaRound: @unchecked Sendable {
     componentAt = .allocate(capacity: n); nodeComponent = .allocate(capacity: nodes)
     bestWeight = .allocate(capacity: n); bestTo = .allocate(capacity: n)
     componentBound = .allocate(capacity: n)
+    leaves = (0..<nodes).filter { tree.left[$0] < 0 }
     for t in 0..<n { coreAt[t] = core[tree.index[t]] }
     for node in stride(from: nodes - 1, through: 0, by: -1) {
       let l = tree.left[node]
@@ -172,66 +175,126 @@ final class BoruvkaRound: @unchecked Sendable {
     for p in 0..<n where bestWeight[p] < componentBound[componentAt[p]] {
       componentBound[componentAt[p]] = bestWeight[p]
     }
-    parallelFor(n, grain: 256, threads: threads) { range in
+    // Leaves whose points share a component search once for all of them; others point by point.
+    parallelFor(leaves.count, grain: 16, threads: threads) { range in
       var stack: [(Int, Double)] = []
       stack.reserveCapacity(128)
-      for p in range { searchFrom(p, stack: &stack) }
+      let scratch = UnsafeMutablePointer<Double>.allocate(capacity: tree.leafCapacity)
+      defer { scratch.deallocate() }
+      for i in range {
+        let leaf = leaves[i], c = nodeComponent[leaf]
+        if c >= 0 {
+          searchFrom(leaf: leaf, component: c, stack: &stack, scratch: scratch)
+        } else {
+          for p in tree.start[leaf]..<tree.end[leaf] {
+            searchFrom(point: p, stack: &stack, scratch: scratch)
+          }
+        }
+      }
+    }
+  }
+
+  /// Squared distance beyond which an edge weighs more than `limit` (with a rounding margin).
+  @inline(__always) private func reach(_ limit: Double) -> Double {
+    let r = alpha == 1 ? limit : limit * alpha
+    return r * r * (1 + 1e-12) + 1e-300
+  }
+
+  /// A lower bound on the distance term of an edge across a box gap of squared key distance `gap2`.
+  @inline(__always) private func scaledLowerBound(_ gap2: Double) -> Double {
+    alpha == 1 ? tree.lowerBound(boxSquared: gap2) : tree.lowerBound(boxSquared: gap2) / alpha
+  }
+
+  /// Improves the best edge `(bw, bj)` of point `p` (component `c`, core distance `ci`) with the
+  /// points of `leaf`, considering only edges of weight at most `limit`.
+  @inline(__always) private func scan(
+    leaf: Int, from p: Int, _ c: Int, _ ci: Double, _ bw: inout Double, _ bj: inout Int, limit: Double,
+    scratch: UnsafeMutablePointer<Double>
+  ) {
+    let s = tree.start[leaf], e = tree.end[leaf], q = tree.points + p * tree.dim
+    var limit = Swift.min(limit, bw), limit2 = reach(limit)
+    if tree.vectorLeaves { tree.distancesSquared(s, e, q, into: scratch) }
+    for t in s..<e where componentAt[t] != c && coreAt[t] <= limit {
+      let d2 = tree.vectorLeaves ? scratch[t - s] : tree.distanceSquared(t, q, limit2: limit2)
+      guard d2 <= limit2 else { continue }
+      let w = weight(ci, coreAt[t], d2)
+      if precedes(w, p, t, bw, bj) {
+        bw = w
+        bj = t
+        if bw < limit {
+          limit = bw
+          limit2 = reach(limit)
+        }
+      }
     }
   }
 
   /// Improves `bestTo[p]` to the lightest edge from `p` leaving its component, unless that edge
   /// is heavier than a known edge leaving the component.
-  @inline(__always) private func searchFrom(_ p: Int, stack: inout [(Int, Double)]) {
+  @inline(__always) private func searchFrom(
+    point p: Int, stack: inout [(Int, Double)], scratch: UnsafeMutablePointer<Double>
+  ) {
     let c = componentAt[p], ci = coreAt[p]
     var bw = bestWeight[p], bj = bestTo[p]
     if ci > componentBound[c] { return }
-    let q = tree.points + p * tree.dim, qk = tree.keys + p * tree.width
-    // Squared distance beyond which an edge weighs more than `limit` (with a rounding margin).
-    @inline(__always) func reach(_ limit: Double) -> Double {
-      let r = alpha == 1 ? limit : limit * alpha
-      return r * r * (1 + 1e-12) + 1e-300
-    }
-    var limit = Swift.min(bw, componentBound[c]), limit2 = reach(limit)
+    let qk = tree.keys + p * tree.width
+    var limit = Swift.min(bw, componentBound[c])
     stack.removeAll(keepingCapacity: true)
     stack.append((0, 0))
     while let (node, box) = stack.popLast() {
       if nodeComponent[node] == c { continue }
-      let bound = Swift.max(ci, nodeMinCore[node], alpha == 1 ? tree.lowerBound(boxSquared: box)
-                                                              : tree.lowerBound(boxSquared: box) / alpha)
-      if bound > limit { continue }
+      if Swift.max(ci, nodeMinCore[node], scaledLowerBound(box)) > limit { continue }
       let l = tree.left[node]
       if l < 0 {
-        for t in tree.start[node]..<tree.end[node] where componentAt[t] != c && coreAt[t] <= limit {
-          let d2 = tree.distanceSquared(t, q, limit2: limit2)
-          guard d2 <= limit2 else { continue }
-          let w = weight(ci, coreAt[t], d2)
-          if precedes(w, p, t, bw, bj) {
-            bw = w
-            bj = t
-            if bw < limit {
-              limit = bw
-              limit2 = reach(limit)
-            }
-          }
-        }
+        scan(leaf: node, from: p, c, ci, &bw, &bj, limit: limit, scratch: scratch)
+        limit = Swift.min(limit, bw)
       } else {
         let r = tree.right[node]
         let bl = tree.boxDistanceSquared(l, qk), br = tree.boxDistanceSquared(r, qk)
-        if bl <= br {
-          stack.append((r, br)); stack.append((l, bl))
-        } else {
-          stack.append((l, bl)); stack.append((r, br))
-        }
+        KDTree.pushNearerLast(&stack, l, bl, r, br)
       }
-      let shared = componentBound[c]
-      if shared < limit {
-        limit = shared
-        limit2 = reach(limit)
-      }
+      limit = Swift.min(limit, componentBound[c])
     }
     bestWeight[p] = bw
     bestTo[p] = bj
     if bj >= 0 && bw < componentBound[c] { componentBound[c] = bw }
+  }
+
+  /// The searches from every point of `leaf`, all in component `c`, in one traversal pruned by
+  /// the gap between boxes; each reached leaf is scanned for the points whose own bound allows it.
+  @inline(__always) private func searchFrom(
+    leaf: Int, component c: Int, stack: inout [(Int, Double)], scratch: UnsafeMutablePointer<Double>
+  ) {
+    let first = tree.start[leaf], end = tree.end[leaf], leafCore = nodeMinCore[leaf]
+    var limit = componentBound[c]
+    if leafCore > limit { return }
+    stack.removeAll(keepingCapacity: true)
+    stack.append((0, 0))
+    while let (node, gap) = stack.popLast() {
+      if nodeComponent[node] == c { continue }
+      if Swift.max(leafCore, nodeMinCore[node], scaledLowerBound(gap)) > limit { continue }
+      let l = tree.left[node]
+      if l < 0 {
+        for p in first..<end {
+          let ci = coreAt[p]
+          var bw = bestWeight[p], bj = bestTo[p]
+          let own = Swift.min(limit, bw)
+          if ci > own { continue }
+          let box = tree.boxDistanceSquared(node, tree.keys + p * tree.width)
+          if Swift.max(nodeMinCore[node], scaledLowerBound(box)) > own { continue }
+          scan(leaf: node, from: p, c, ci, &bw, &bj, limit: limit, scratch: scratch)
+          bestWeight[p] = bw
+          bestTo[p] = bj
+          if bj >= 0 { limit = Swift.min(limit, bw) }
+        }
+      } else {
+        let r = tree.right[node]
+        let bl = tree.boxGapSquared(l, leaf), br = tree.boxGapSquared(r, leaf)
+        KDTree.pushNearerLast(&stack, l, bl, r, br)
+      }
+      limit = Swift.min(limit, componentBound[c])
+    }
+    if limit < componentBound[c] { componentBound[c] = limit }
   }
 }
 

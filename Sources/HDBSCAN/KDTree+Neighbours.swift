@@ -35,6 +35,8 @@ extension KDTree {
     parallelFor(count, grain: 256, threads: threads) { range in
       var stack: [(Int, Double)] = []
       stack.reserveCapacity(128)
+      let leaf = UnsafeMutablePointer<Double>.allocate(capacity: leafCapacity)
+      defer { leaf.deallocate() }
       for position in range {
         let best = table.distanceSquared + position * width, found = table.position + position * width
         for t in 0..<width { best[t] = .infinity; found[t] = -1 }
@@ -46,23 +48,21 @@ extension KDTree {
           if beyond(boxSquared: box, best[last]) { continue }
           let l = left[node]
           if l < 0 {
-            for t in start[node]..<end[node] {
-              let d = distanceSquared(t, q, limit2: best[last])
+            let s = start[node], e = end[node]
+            if vectorLeaves { distancesSquared(s, e, q, into: leaf) }
+            for t in s..<e {
+              let d = vectorLeaves ? leaf[t - s] : distanceSquared(t, q, limit2: best[last])
               guard d < best[last] else { continue }
-              var s = last
-              while s > 0 && best[s - 1] > d { best[s] = best[s - 1]; found[s] = found[s - 1]; s -= 1 }
-              best[s] = d
-              found[s] = t
+              var i = last
+              while i > 0 && best[i - 1] > d { best[i] = best[i - 1]; found[i] = found[i - 1]; i -= 1 }
+              best[i] = d
+              found[i] = t
             }
           } else {
             let r = right[node]
             let bl = boxDistanceSquared(l, qk), br = boxDistanceSquared(r, qk)
             // Visit the nearer child first (pushed last).
-            if bl <= br {
-              stack.append((r, br)); stack.append((l, bl))
-            } else {
-              stack.append((l, bl)); stack.append((r, br))
-            }
+            KDTree.pushNearerLast(&stack, l, bl, r, br)
           }
         }
         core[index[position]] = best[Swift.min(k, last)].squareRoot()

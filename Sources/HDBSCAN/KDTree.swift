@@ -16,6 +16,9 @@ public struct KDTree: @unchecked Sendable {
   public let points: UnsafeMutablePointer<Double>
   /// Keys in tree order (count × width); the same buffer as `points` when they are the coordinates.
   public let keys: UnsafeMutablePointer<Double>
+  /// Points in tree order by feature (dim × count), for distances to a leaf's points at once;
+  /// only up to `projectionThreshold` features (else empty).
+  let columns: UnsafeMutablePointer<Double>
   /// Original index of the point at each tree position.
   public let index: UnsafeMutablePointer<Int>
   /// Number of nodes.
@@ -25,6 +28,10 @@ public struct KDTree: @unchecked Sendable {
   let left: UnsafeMutablePointer<Int>, right: UnsafeMutablePointer<Int>
   /// Key bounding boxes (nodes × width).
   let lower: UnsafeMutablePointer<Double>, upper: UnsafeMutablePointer<Double>
+  /// Largest number of points in a leaf.
+  let leafCapacity: Int
+  /// `true` when `columns` holds the points (up to `projectionThreshold` features).
+  var vectorLeaves: Bool { dim <= KDTree.projectionThreshold }
   /// Absolute margin by which a key-box distance may exceed a true distance through rounding.
   public let slack: Double
 
@@ -61,7 +68,7 @@ public struct KDTree: @unchecked Sendable {
     let w = width, key = projected.map { UnsafePointer($0) } ?? x
     var starts: [Int] = [], ends: [Int] = [], lefts: [Int] = [], rights: [Int] = []
     var lows: [Double] = [], highs: [Double] = []
-    var stack = [(0, n, -1, false)]
+    var stack = [(0, n, -1, false)], largestLeaf = 1
     while let (lo, hi, parent, isRight) = stack.popLast() {
       let node = starts.count
       starts.append(lo); ends.append(hi); lefts.append(-1); rights.append(-1)
@@ -73,13 +80,15 @@ public struct KDTree: @unchecked Sendable {
         lows.append(a); highs.append(b)
         if b - a > spread { spread = b - a; widest = k }
       }
-      guard hi - lo > leafSize, spread > 0 else { continue }
+      guard hi - lo > leafSize, spread > 0 else { largestLeaf = Swift.max(largestLeaf, hi - lo); continue }
       let mid = (lo + hi) / 2
       KDTree.select(index, lo, hi, mid) { key[$0 * w + widest] }
       stack.append((mid, hi, node, true))
       stack.append((lo, mid, node, false))
     }
     for t in 0..<n { for k in 0..<d { points[t * d + k] = x[index[t] * d + k] } }
+    columns = .allocate(capacity: d <= KDTree.projectionThreshold ? max(1, n * d) : 1)
+    if d <= KDTree.projectionThreshold { for t in 0..<n { for k in 0..<d { columns[k * n + t] = points[t * d + k] } } }
     if projected == nil {
       keys = points
     } else {
@@ -87,6 +96,7 @@ public struct KDTree: @unchecked Sendable {
       for t in 0..<n { for k in 0..<w { keys[t * w + k] = key[index[t] * w + k] } }
     }
     nodeCount = starts.count
+    leafCapacity = largestLeaf
     func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
       let p = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(1, a.count))
       for i in 0..<a.count { p[i] = a[i] }
@@ -99,7 +109,7 @@ public struct KDTree: @unchecked Sendable {
   /// Releases the tree's buffers.
   public func deallocate() {
     if keys != points { keys.deallocate() }
-    points.deallocate(); index.deallocate()
+    points.deallocate(); index.deallocate(); columns.deallocate()
     start.deallocate(); end.deallocate(); left.deallocate(); right.deallocate()
     lower.deallocate(); upper.deallocate()
   }
@@ -141,6 +151,50 @@ public struct KDTree: @unchecked Sendable {
     if slack == 0 { return box2 > limit2 }
     let r = limit2.squareRoot() + slack
     return box2 > r * r
+  }
+
+  /// Squared Euclidean distances from the point `q` to tree positions `first..<end` into `out`,
+  /// each summed in feature order as `distanceSquared` does (several points per vector lane).
+  /// Up to `projectionThreshold` features.
+  @inline(__always) func distancesSquared(
+    _ first: Int, _ end: Int, _ q: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>
+  ) {
+    var t = first
+    t = distancesSquared(SIMD8<Double>.self, t, end, q, first: first, into: out)
+    t = distancesSquared(SIMD4<Double>.self, t, end, q, first: first, into: out)
+    while t < end {
+      out[t - first] = distanceSquared(t, q)
+      t += 1
+    }
+  }
+
+  /// The lanes of `distancesSquared(_:_:_:into:)`: blocks of `V.scalarCount` points from `t`
+  /// while they fit before `end`; returns the first position left.
+  @inline(__always) private func distancesSquared<V: SIMD>(
+    _: V.Type, _ t: Int, _ end: Int, _ q: UnsafePointer<Double>, first: Int, into out: UnsafeMutablePointer<Double>
+  ) -> Int where V.Scalar == Double {
+    var t = t
+    while t + V.scalarCount <= end {
+      var sum = V(repeating: 0)
+      for k in 0..<dim {
+        let v = UnsafeRawPointer(columns + k * count + t).loadUnaligned(as: V.self) - V(repeating: q[k])
+        sum += v * v
+      }
+      for i in 0..<V.scalarCount { out[t - first + i] = sum[i] }
+      t += V.scalarCount
+    }
+    return t
+  }
+
+  /// Pushes children `l` and `r` at squared key distances `bl`, `br` so that the nearer pops first.
+  @inline(__always) static func pushNearerLast(
+    _ stack: inout [(Int, Double)], _ l: Int, _ bl: Double, _ r: Int, _ br: Double
+  ) {
+    if bl <= br {
+      stack.append((r, br)); stack.append((l, bl))
+    } else {
+      stack.append((l, bl)); stack.append((r, br))
+    }
   }
 
   /// Squared Euclidean distance between tree position `position` and the point `q`, summed in

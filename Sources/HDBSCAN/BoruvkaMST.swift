@@ -67,8 +67,6 @@ final class BoruvkaRound: @unchecked Sendable {
   /// prune: any such weight bounds the component's lightest edge from above. Threads may race on
   /// it; a lost update only weakens pruning, since every stored value is a real edge's weight.
   let componentBound: UnsafeMutablePointer<Double>
-  /// The tree's leaves.
-  let leaves: [Int]
 
   init(tree: KDTree, table: NeighbourTable, core: UnsafePointer<Double>, alpha: Double) {
     self.tree = tree
@@ -79,7 +77,6 @@ final class BoruvkaRound: @unchecked Sendable {
     componentAt = .allocate(capacity: n); nodeComponent = .allocate(capacity: nodes)
     bestWeight = .allocate(capacity: n); bestTo = .allocate(capacity: n)
     componentBound = .allocate(capacity: n)
-    leaves = (0..<nodes).filter { tree.left[$0] < 0 }
     for t in 0..<n { coreAt[t] = core[tree.index[t]] }
     for node in stride(from: nodes - 1, through: 0, by: -1) {
       let l = tree.left[node]
@@ -176,13 +173,13 @@ final class BoruvkaRound: @unchecked Sendable {
       componentBound[componentAt[p]] = bestWeight[p]
     }
     // Leaves whose points share a component search once for all of them; others point by point.
-    parallelFor(leaves.count, grain: 16, threads: threads) { range in
+    parallelFor(tree.leaves.count, grain: 16, threads: threads) { range in
       var stack: [(Int, Double)] = []
       stack.reserveCapacity(128)
       let scratch = UnsafeMutablePointer<Double>.allocate(capacity: tree.leafCapacity)
       defer { scratch.deallocate() }
       for i in range {
-        let leaf = leaves[i], c = nodeComponent[leaf]
+        let leaf = tree.leaves[i], c = nodeComponent[leaf]
         if c >= 0 {
           searchFrom(leaf: leaf, component: c, stack: &stack, scratch: scratch)
         } else {

@@ -27,19 +27,23 @@ extension KDTree {
     // Far above the rounding of centring and of the gemm formula (relative 1e-13 of the scale).
     let margin = 1e-9 * (largest * largest * Double(dim)) + 1e-300
     let rowsMax = Swift.max(256, 2 * width), chunk = 4096
+    // Approximate candidates kept per point: the table's width and a few more, so that the
+    // candidates within the margin of the (k+2)-th are nearly always among them.
+    let kept = width + 8
     let blocks = blockNodes(maxSize: rowsMax)
     parallelFor(blocks.count, threads: threads) { range in
       let approx = UnsafeMutablePointer<Double>.allocate(capacity: rowsMax * chunk)
-      let top = UnsafeMutablePointer<Double>.allocate(capacity: rowsMax * width)
+      let top = UnsafeMutablePointer<Double>.allocate(capacity: rowsMax * kept)
+      let topAt = UnsafeMutablePointer<Int>.allocate(capacity: rowsMax * kept)
       var runs: [(Int, Int)] = [], stack: [Int] = []
-      defer { approx.deallocate(); top.deallocate() }
+      defer { approx.deallocate(); top.deallocate(); topAt.deallocate() }
       for b in range {
         let block = blocks[b], first = start[block], rows = end[block] - first
         // Largest (k+2)-th approximate squared distance inside the block bounds every point's.
         selectApproximate(rows: first, rows, runs: [(first, rows)], columns: rows, centred: centred, norms: norms,
-                          approx: approx, top: top, width: width, chunk: chunk)
+                          approx: approx, top: top, at: topAt, width: kept, chunk: chunk)
         var reach = -Double.infinity
-        for r in 0..<rows { reach = Swift.max(reach, top[r * width + last]) }
+        for r in 0..<rows { reach = Swift.max(reach, top[r * kept + last]) }
         reach += 2 * margin
         // Leaves within reach of the block's box, as runs of tree positions.
         runs.removeAll(keepingCapacity: true)
@@ -55,38 +59,30 @@ extension KDTree {
           columns += e - s
         }
         selectApproximate(rows: first, rows, runs: runs, columns: columns, centred: centred, norms: norms,
-                              approx: approx, top: top, width: width, chunk: chunk)
-        // Exact distances to every candidate within the margin of the (k+2)-th approximate value
-        // (the cutoff kept in each row's first entry).
-        for r in 0..<rows { top[r * width] = top[r * width + last] + 2 * margin }
+                          approx: approx, top: top, at: topAt, width: kept, chunk: chunk)
+        // Exact distances to every candidate within twice the margin of the (k+2)-th approximate
+        // value: the kept ones when the last kept lies beyond that cutoff, else all candidates.
         for r in 0..<rows {
-          let p = first + r
+          let p = first + r, q = points + p * dim
           let best = table.distanceSquared + p * width, found = table.position + p * width
           for t in 0..<width { best[t] = .infinity; found[t] = -1 }
-        }
-        forEachChunk(runs: runs, columns: columns, chunk: chunk) { c0, c1, pieces in
-          approximate(rows: first, rows, pieces: pieces, columns: c1 - c0, centred: centred, norms: norms, into: approx)
-          for r in 0..<rows {
-            let p = first + r, cutoff = top[r * width]
-            let q = points + p * dim
-            let best = table.distanceSquared + p * width, found = table.position + p * width
-            let a = approx + r * (c1 - c0)
-            var column = 0
-            for (s, len) in pieces {
-              for t in s..<(s + len) {
-                defer { column += 1 }
-                guard a[column] <= cutoff else { continue }
-                let d = distanceSquared(t, q, limit2: best[last])
-                guard d < best[last] else { continue }
-                var i = last
-                while i > 0 && best[i - 1] > d { best[i] = best[i - 1]; found[i] = found[i - 1]; i -= 1 }
-                best[i] = d
-                found[i] = t
-              }
-            }
+          @inline(__always) func consider(_ t: Int) {
+            let d = distanceSquared(t, q, limit2: best[last])
+            guard d < best[last] else { return }
+            var i = last
+            while i > 0 && best[i - 1] > d { best[i] = best[i - 1]; found[i] = found[i - 1]; i -= 1 }
+            best[i] = d
+            found[i] = t
           }
+          let values = top + r * kept, at = topAt + r * kept
+          let cutoff = values[last] + 2 * margin
+          if values[kept - 1] > cutoff || columns <= kept {
+            for e in 0..<kept where at[e] >= 0 && values[e] <= cutoff { consider(at[e]) }
+          } else {
+            for (s, len) in runs { for t in s..<(s + len) { consider(t) } }
+          }
+          core[index[p]] = best[Swift.min(k, last)].squareRoot()
         }
-        for r in 0..<rows { core[index[first + r]] = table.distanceSquared[(first + r) * width + Swift.min(k, last)].squareRoot() }
       }
     }
     return table
@@ -154,23 +150,31 @@ extension KDTree {
   }
 
   /// For each of `rows` points from `first`, the `width` smallest approximate squared distances to
-  /// the candidates in `runs` (`columns` in all), ascending, into `top` (rows × width).
+  /// the candidates in `runs` (`columns` in all), ascending, into `top` (rows × width), and their
+  /// tree positions into `at` (−1 where fewer candidates).
   func selectApproximate(
     rows first: Int, _ rows: Int, runs: [(Int, Int)], columns: Int, centred: UnsafePointer<Double>,
     norms: UnsafePointer<Double>, approx: UnsafeMutablePointer<Double>, top: UnsafeMutablePointer<Double>,
-    width: Int, chunk: Int
+    at: UnsafeMutablePointer<Int>, width: Int, chunk: Int
   ) {
     let last = width - 1
-    for i in 0..<(rows * width) { top[i] = .infinity }
+    for i in 0..<(rows * width) { top[i] = .infinity; at[i] = -1 }
     forEachChunk(runs: runs, columns: columns, chunk: chunk) { c0, c1, pieces in
       approximate(rows: first, rows, pieces: pieces, columns: c1 - c0, centred: centred, norms: norms, into: approx)
       for r in 0..<rows {
-        let best = top + r * width, a = approx + r * (c1 - c0)
-        for j in 0..<(c1 - c0) where a[j] < best[last] {
-          let d = a[j]
-          var i = last
-          while i > 0 && best[i - 1] > d { best[i] = best[i - 1]; i -= 1 }
-          best[i] = d
+        let best = top + r * width, found = at + r * width, a = approx + r * (c1 - c0)
+        var threshold = best[last], column = 0
+        for (s, len) in pieces {
+          let row = a + column
+          for j in 0..<len where row[j] < threshold {
+            let d = row[j]
+            var i = last
+            while i > 0 && best[i - 1] > d { best[i] = best[i - 1]; found[i] = found[i - 1]; i -= 1 }
+            best[i] = d
+            found[i] = s + j
+            threshold = best[last]
+          }
+          column += len
         }
       }
     }

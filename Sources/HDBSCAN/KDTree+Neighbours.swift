@@ -30,42 +30,53 @@ extension KDTree {
   /// The extra entry tells whether more points lie at the core distance than the table holds.
   /// - Complexity: O(n log n) expected in low dimension, spread over `threads`.
   public func neighbours(k: Int, core: UnsafeMutablePointer<Double>, threads: Int) -> NeighbourTable {
-    let width = Swift.min(count, k + 2)
+    let width = Swift.min(count, k + 2), last = width - 1
     let table = NeighbourTable(count: count, width: width)
-    parallelFor(count, grain: 256, threads: threads) { range in
+    // The points of a leaf search together: one traversal pruned by the gap between boxes and
+    // their largest current k-th distance; each reached leaf is scanned for the points it may serve.
+    parallelFor(leaves.count, grain: 16, threads: threads) { range in
       var stack: [(Int, Double)] = []
       stack.reserveCapacity(128)
-      let leaf = UnsafeMutablePointer<Double>.allocate(capacity: leafCapacity)
-      defer { leaf.deallocate() }
-      for position in range {
-        let best = table.distanceSquared + position * width, found = table.position + position * width
-        for t in 0..<width { best[t] = .infinity; found[t] = -1 }
-        let last = width - 1
-        let q = points + position * dim, qk = keys + position * self.width
+      let scratch = UnsafeMutablePointer<Double>.allocate(capacity: leafCapacity)
+      defer { scratch.deallocate() }
+      for i in range {
+        let home = leaves[i], first = start[home], end = self.end[home]
+        for p in first..<end {
+          for t in 0..<width { table.distanceSquared[p * width + t] = .infinity; table.position[p * width + t] = -1 }
+        }
+        var reach = Double.infinity
         stack.removeAll(keepingCapacity: true)
         stack.append((0, 0))
-        while let (node, box) = stack.popLast() {
-          if beyond(boxSquared: box, best[last]) { continue }
+        while let (node, gap) = stack.popLast() {
+          if beyond(boxSquared: gap, reach) { continue }
           let l = left[node]
           if l < 0 {
-            let s = start[node], e = end[node]
-            if vectorLeaves { distancesSquared(s, e, q, into: leaf) }
-            for t in s..<e {
-              let d = vectorLeaves ? leaf[t - s] : distanceSquared(t, q, limit2: best[last])
-              guard d < best[last] else { continue }
-              var i = last
-              while i > 0 && best[i - 1] > d { best[i] = best[i - 1]; found[i] = found[i - 1]; i -= 1 }
-              best[i] = d
-              found[i] = t
+            let s = start[node], e = self.end[node]
+            reach = 0
+            for p in first..<end {
+              let best = table.distanceSquared + p * width, found = table.position + p * width
+              defer { reach = Swift.max(reach, best[last]) }
+              let q = points + p * dim
+              if node != home && beyond(boxSquared: boxDistanceSquared(node, keys + p * self.width), best[last]) {
+                continue
+              }
+              if vectorLeaves { distancesSquared(s, e, q, into: scratch) }
+              for t in s..<e {
+                let d = vectorLeaves ? scratch[t - s] : distanceSquared(t, q, limit2: best[last])
+                guard d < best[last] else { continue }
+                var i = last
+                while i > 0 && best[i - 1] > d { best[i] = best[i - 1]; found[i] = found[i - 1]; i -= 1 }
+                best[i] = d
+                found[i] = t
+              }
             }
           } else {
             let r = right[node]
-            let bl = boxDistanceSquared(l, qk), br = boxDistanceSquared(r, qk)
             // Visit the nearer child first (pushed last).
-            KDTree.pushNearerLast(&stack, l, bl, r, br)
+            KDTree.pushNearerLast(&stack, l, boxGapSquared(l, home), r, boxGapSquared(r, home))
           }
         }
-        core[index[position]] = best[Swift.min(k, last)].squareRoot()
+        for p in first..<end { core[index[p]] = table.distanceSquared[p * width + Swift.min(k, last)].squareRoot() }
       }
     }
     return table

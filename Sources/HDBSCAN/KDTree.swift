@@ -28,6 +28,8 @@ public struct KDTree: @unchecked Sendable {
   let left: UnsafeMutablePointer<Int>, right: UnsafeMutablePointer<Int>
   /// Key bounding boxes (nodes × width).
   let lower: UnsafeMutablePointer<Double>, upper: UnsafeMutablePointer<Double>
+  /// The leaves, in tree order.
+  public let leaves: [Int]
   /// Largest number of points in a leaf.
   let leafCapacity: Int
   /// `true` when `columns` holds the points (up to `projectionThreshold` features).
@@ -96,6 +98,7 @@ public struct KDTree: @unchecked Sendable {
       for t in 0..<n { for k in 0..<w { keys[t * w + k] = key[index[t] * w + k] } }
     }
     nodeCount = starts.count
+    leaves = (0..<starts.count).filter { lefts[$0] < 0 }
     leafCapacity = largestLeaf
     func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
       let p = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(1, a.count))

@@ -54,10 +54,15 @@ def _initial_factors(X, n_components, dict_init, code_init, dict_constraint):
         dictionary = np.array(dict_init, dtype=X.dtype, order="C")
     elif dict_constraint == "simplex":
         # A feasible start with the leading singular directions' support: |Σ Vᵀ| = |Uᵀ X|, row-normalised.
-        # U comes from the row Gram matrix X Xᵀ (n×n), which a fit with X's columns spread over
-        # processes forms by summing blocks (losslens._ldd_dask), so both start identically.
-        code = leading_left_singular_vectors(X @ X.T, min(n_components, *X.shape))
-        dictionary = np.abs(code.T @ X)
+        # When X is not tall, U comes from the row Gram matrix X Xᵀ (n×n), which a fit with X's columns
+        # spread over processes forms by summing blocks (losslens._ldd_dask), so both start identically;
+        # a tall X (whose n×n Gram matrix would outgrow X) takes the SVD.
+        if X.shape[0] <= X.shape[1]:
+            code = leading_left_singular_vectors(X @ X.T, min(n_components, *X.shape))
+            dictionary = code.T @ X
+        else:
+            code, dictionary = _svd_start(X)
+        dictionary = np.abs(dictionary)
         dictionary /= np.maximum(dictionary.sum(axis=1, keepdims=True), np.finfo(X.dtype).tiny)
     else:
         code, dictionary = _svd_start(X)

@@ -88,6 +88,34 @@ def test_simplex_constraint_is_exact(rng):
     np.testing.assert_allclose(model.components_.sum(axis=1), 1.0, rtol=0, atol=1e-12)
 
 
+def test_svd_start_of_wide_x_equals_numpy_svd(rng):
+    """The Gram-matrix route of a wide X gives scikit-learn's svd_flip-signed SVD start."""
+    from sklearn.utils.extmath import svd_flip
+
+    from losslens._dictionary_learning import _svd_start
+
+    X = rng.normal(size=(12, 400)) * np.linspace(3, 0.5, 12)[:, None]
+    code, dictionary = _svd_start(X)
+    u, s, vt = np.linalg.svd(X, full_matrices=False)
+    u, vt = svd_flip(u, vt)
+    np.testing.assert_allclose(code, u, atol=1e-10)
+    np.testing.assert_allclose(dictionary, s[:, None] * vt, atol=1e-10)
+
+
+def test_simplex_start_of_tall_x_never_forms_the_sample_gram_matrix(rng):
+    """A tall X (n_samples >> n_features) starts from its SVD, not from an n×n Gram matrix."""
+    import tracemalloc
+
+    X = np.abs(rng.normal(size=(20000, 4)))
+    tracemalloc.start()
+    model = DictionaryLearning(n_components=3, alpha=0.1, max_iter=2, dict_constraint="simplex", random_state=0)
+    model.fit(X)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50 * 2**20, f"peak {peak / 2**20:.0f} MiB"  # the 20000 x 20000 Gram matrix is 3.2 GB
+    np.testing.assert_allclose(model.components_.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+
+
 def test_float32_stays_float32(rng):
     X = sparse_code_data(rng).astype(np.float32)
     model = DictionaryLearning(n_components=5, alpha=0.5, max_iter=20, random_state=0,

@@ -1,18 +1,21 @@
 import LossLensCore
 
 /// The M-step shared by Lloyd and Elkan: per-block weighted sums of the rows of each cluster,
-/// reduced in block order, empty clusters relocated, then averaged.
+/// reduced in block order, empty clusters relocated, then averaged. Allocated once per run.
 struct CenterSums<T: LossLensReal> {
   /// `parts × k × d` weighted row sums.
   let sums: UnsafeMutableBufferPointer<T>
   /// `parts × k` summed weights.
   let weights: UnsafeMutableBufferPointer<T>
+  /// `k` summed weights over all blocks, written by `reduce`.
+  let totals: UnsafeMutableBufferPointer<T>
   let k: Int
   let d: Int
 
   init(parts: Int, k: Int, d: Int) {
     sums = .allocate(capacity: max(1, parts * k * d))
     weights = .allocate(capacity: max(1, parts * k))
+    totals = .allocate(capacity: max(1, k))
     self.k = k
     self.d = d
   }
@@ -20,6 +23,7 @@ struct CenterSums<T: LossLensReal> {
   func deallocate() {
     sums.deallocate()
     weights.deallocate()
+    totals.deallocate()
   }
 
   /// Zeroes the accumulators of block `part`.
@@ -35,14 +39,14 @@ struct CenterSums<T: LossLensReal> {
     weights[part * k + label] += w
   }
 
-  /// Reduces the blocks in order into `centers` (`k × d`) and `weightIn` (`k`).
-  func reduce(parts: Int, into centers: UnsafeMutablePointer<T>, weightIn: UnsafeMutablePointer<T>) {
+  /// Reduces the blocks in order into `centers` (`k × d`) and `totals`.
+  func reduce(parts: Int, into centers: UnsafeMutablePointer<T>) {
     centers.update(from: sums.baseAddress!, count: k * d)
-    weightIn.update(from: weights.baseAddress!, count: k)
+    totals.baseAddress!.update(from: weights.baseAddress!, count: k)
     for p in 1..<max(1, parts) {
       let s = sums.baseAddress! + p * k * d
       for i in 0..<(k * d) { centers[i] += s[i] }
-      for j in 0..<k { weightIn[j] += weights[p * k + j] }
+      for j in 0..<k { totals[j] += weights[p * k + j] }
     }
   }
 }
@@ -86,14 +90,27 @@ extension KMeansProblem {
     }
   }
 
-  /// The `count` rows farthest from their assigned centre, farthest first.
+  /// The `count` rows farthest from their assigned centre, farthest first (ties: lower row first),
+  /// kept in a short sorted list during one pass.
   ///
-  /// - Complexity: O(n·d + n log n).
+  /// - Complexity: O(n·d + n·count) at worst, O(n·d) typically.
   func farthestRows(from centers: UnsafePointer<T>, labels: UnsafePointer<Int32>, count: Int) -> [Int] {
-    var distance = [T](repeating: 0, count: n)
-    for i in 0..<n { distance[i] = squaredDistance(row: i, to: centers + Int(labels[i]) * d) }
-    let order = (0..<n).sorted { distance[$0] > distance[$1] || (distance[$0] == distance[$1] && $0 < $1) }
-    return Array(order.prefix(count))
+    let distance = UnsafeMutableBufferPointer<T>.allocate(capacity: n)
+    defer { distance.deallocate() }
+    parallelFor(n, grain: 4096, threads: threads) { range in
+      for i in range { distance[i] = squaredDistance(row: i, to: centers + Int(labels[i]) * d) }
+    }
+    var top = [Int]()
+    top.reserveCapacity(count + 1)
+    for i in 0..<n {
+      let v = distance[i]
+      if top.count == count, let last = top.last, !(v > distance[last]) { continue }
+      var at = top.count
+      while at > 0, v > distance[top[at - 1]] { at -= 1 }
+      top.insert(i, at: at)
+      if top.count > count { top.removeLast() }
+    }
+    return top
   }
 
   /// Σᵢ wᵢ ‖xᵢ − c_{labelᵢ}‖², accumulated in double precision block by block.

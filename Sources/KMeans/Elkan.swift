@@ -81,21 +81,18 @@ extension KMeansProblem {
     }
   }
 
-  /// One Elkan iteration from centres `old`; with `update`, new centres in `new`, displacements
+  /// One Elkan iteration from centres `old`; with `sums`, new centres in `new`, displacements
   /// in `shift`, and bounds moved by the displacements.
   ///
   /// - Complexity: O(n·k·d) at worst, usually far less.
   func elkanStep(
     old: UnsafePointer<T>, new: UnsafeMutablePointer<T>, k: Int, labels: UnsafeMutablePointer<Int32>,
-    shift: UnsafeMutablePointer<T>, bounds: ElkanBounds<T>, update: Bool
+    shift: UnsafeMutablePointer<T>, bounds: ElkanBounds<T>, sums: CenterSums<T>?
   ) {
     let blocks = parts
-    let sums = CenterSums<T>(parts: blocks.count, k: k, d: d)
-    let weightIn = UnsafeMutableBufferPointer<T>.allocate(capacity: k)
-    defer { sums.deallocate(); weightIn.deallocate() }
     parallelFor(blocks.count, threads: threads) { range in
       for p in range {
-        if update { sums.reset(part: p) }
+        sums?.reset(part: p)
         for i in blocks[p] {
           let lower = bounds.lower.baseAddress! + i * k
           var label = Int(labels[i])
@@ -120,13 +117,13 @@ extension KMeansProblem {
             labels[i] = Int32(label)
             bounds.upper[i] = upper
           }
-          if update { sums.add(part: p, label: label, row: x + i * d, weight: weights[i]) }
+          sums?.add(part: p, label: label, row: x + i * d, weight: weights[i])
         }
       }
     }
-    guard update else { return }
-    sums.reduce(parts: blocks.count, into: new, weightIn: weightIn.baseAddress!)
-    finishCenters(old: old, new: new, weightIn: weightIn.baseAddress!, labels: labels, k: k, shift: shift)
+    guard let sums else { return }
+    sums.reduce(parts: blocks.count, into: new)
+    finishCenters(old: old, new: new, weightIn: sums.totals.baseAddress!, labels: labels, k: k, shift: shift)
     parallelFor(n, grain: 4096, threads: threads) { range in
       for i in range {
         bounds.upper[i] += shift[Int(labels[i])]
@@ -146,12 +143,13 @@ extension KMeansProblem {
   ) throws(LossLensError) -> KMeansRun {
     try checkRun(k: k, maxIterations: maxIterations, tol: tol)
     let bounds = ElkanBounds<T>(n: n, k: k)
-    defer { bounds.deallocate() }
+    let sums = CenterSums<T>(parts: parts.count, k: k, d: d)
+    defer { bounds.deallocate(); sums.deallocate() }
     centerHalfDistances(centers, k: k, bounds: bounds)
     elkanInitialBounds(centers, k: k, labels: labels, bounds: bounds)
     return try iterate(centers: centers, k: k, maxIterations: maxIterations, tol: tol, labels: labels) {
       old, new, shift, update in
-      elkanStep(old: old, new: new, k: k, labels: labels, shift: shift, bounds: bounds, update: update)
+      elkanStep(old: old, new: new, k: k, labels: labels, shift: shift, bounds: bounds, sums: update ? sums : nil)
       if update { centerHalfDistances(new, k: k, bounds: bounds) }
     }
   }

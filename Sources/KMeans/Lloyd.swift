@@ -10,7 +10,7 @@ public struct KMeansRun: Sendable {
 
 extension KMeansProblem {
   /// Lloyd's E-step on rows of block `rows`: the nearest centre of each row by
-  /// `‖c‖² − 2 x·c` (one gemm per 256 rows, first minimum wins), optionally added to `sums`.
+  /// `‖c‖² − 2 x·c` (one gemm per `chunkRows` rows, first minimum wins), optionally added to `sums`.
   ///
   /// - Complexity: O(|rows|·k·d).
   func assignBlock(
@@ -25,13 +25,7 @@ extension KMeansProblem {
         transA: false, transB: true, m: m, n: k, k: d, alpha: -2, a: x + start * d, lda: d,
         b: centers, ldb: d, beta: 1, c: buffer, ldc: k)
       for i in 0..<m {
-        let row = buffer + i * k
-        var best = 0
-        var bestValue = row[0]
-        for j in 1..<k where row[j] < bestValue {
-          bestValue = row[j]
-          best = j
-        }
+        let best = Self.firstMinimum(buffer + i * k, count: k)
         labels[start + i] = Int32(best)
         sums?.add(part: part, label: best, row: x + (start + i) * d, weight: weights[start + i])
       }
@@ -39,33 +33,57 @@ extension KMeansProblem {
     }
   }
 
-  /// One Lloyd iteration: labels from `old`; with `update`, the new centres in `new` and each
+  /// Index of the first smallest of `count ≥ 1` values: branch-free minima of blocks of eight,
+  /// the first block holding the smallest, then the first position in it.
+  ///
+  /// - Complexity: O(count).
+  @inline(__always) static func firstMinimum(_ v: UnsafePointer<T>, count: Int) -> Int {
+    var best = v[0]
+    var block = 0
+    var j = 0
+    while j + 8 <= count {
+      let low = min(min(v[j], v[j + 1]), min(v[j + 2], v[j + 3]))
+      let high = min(min(v[j + 4], v[j + 5]), min(v[j + 6], v[j + 7]))
+      let m = min(low, high)
+      if m < best {
+        best = m
+        block = j
+      }
+      j += 8
+    }
+    for t in j..<count where v[t] < best {
+      best = v[t]
+      block = t
+    }
+    for t in block..<count where v[t] == best { return t }
+    return block
+  }
+
+  /// One Lloyd iteration: labels from `old`; with `sums`, the new centres in `new` and each
   /// centre's displacement in `shift`.
   ///
   /// - Complexity: O(n·k·d).
   func lloydStep(
     old: UnsafePointer<T>, new: UnsafeMutablePointer<T>, k: Int, labels: UnsafeMutablePointer<Int32>,
-    shift: UnsafeMutablePointer<T>, update: Bool
+    shift: UnsafeMutablePointer<T>, sums: CenterSums<T>?
   ) {
     let blocks = parts
     let norms = UnsafeMutableBufferPointer<T>.allocate(capacity: k)
-    let sums = CenterSums<T>(parts: blocks.count, k: k, d: d)
-    let weightIn = UnsafeMutableBufferPointer<T>.allocate(capacity: k)
-    defer { norms.deallocate(); sums.deallocate(); weightIn.deallocate() }
+    defer { norms.deallocate() }
     for j in 0..<k { norms[j] = T.dot(n: d, x: old + j * d, incx: 1, y: old + j * d, incy: 1) }
     parallelFor(blocks.count, threads: threads) { range in
       let buffer = UnsafeMutablePointer<T>.allocate(capacity: Self.chunkRows * k)
       defer { buffer.deallocate() }
       for p in range {
-        if update { sums.reset(part: p) }
+        sums?.reset(part: p)
         assignBlock(
           blocks[p], part: p, centers: old, centerNorms: norms.baseAddress!, k: k, labels: labels,
-          buffer: buffer, sums: update ? sums : nil)
+          buffer: buffer, sums: sums)
       }
     }
-    guard update else { return }
-    sums.reduce(parts: blocks.count, into: new, weightIn: weightIn.baseAddress!)
-    finishCenters(old: old, new: new, weightIn: weightIn.baseAddress!, labels: labels, k: k, shift: shift)
+    guard let sums else { return }
+    sums.reduce(parts: blocks.count, into: new)
+    finishCenters(old: old, new: new, weightIn: sums.totals.baseAddress!, labels: labels, k: k, shift: shift)
   }
 
   /// Lloyd's algorithm from the centres in `centers` (`k × d`, overwritten with the result),
@@ -78,9 +96,11 @@ extension KMeansProblem {
     labels: UnsafeMutablePointer<Int32>
   ) throws(LossLensError) -> KMeansRun {
     try checkRun(k: k, maxIterations: maxIterations, tol: tol)
+    let sums = CenterSums<T>(parts: parts.count, k: k, d: d)
+    defer { sums.deallocate() }
     return try iterate(centers: centers, k: k, maxIterations: maxIterations, tol: tol, labels: labels) {
       old, new, shift, update in
-      lloydStep(old: old, new: new, k: k, labels: labels, shift: shift, update: update)
+      lloydStep(old: old, new: new, k: k, labels: labels, shift: shift, sums: update ? sums : nil)
     }
   }
 
@@ -127,7 +147,7 @@ extension KMeansProblem {
     guard Matrix.allFinite(centers, count: k * d) else { throw .invalid("cluster centres contain NaN or infinity") }
     let shift = UnsafeMutablePointer<T>.allocate(capacity: k)
     defer { shift.deallocate() }
-    lloydStep(old: centers, new: UnsafeMutablePointer(mutating: centers), k: k, labels: labels, shift: shift, update: false)
+    lloydStep(old: centers, new: UnsafeMutablePointer(mutating: centers), k: k, labels: labels, shift: shift, sums: nil)
     return inertia(centers: centers, labels: labels)
   }
 

@@ -22,6 +22,15 @@ def _same_clustering(labels1, labels2, n_clusters):
     return np.unique(pairs).size == np.unique(labels1).size
 
 
+def _scaled_tol(X_centred, tol):
+    """``tol`` times the mean feature variance (scikit-learn's ``_tolerance``), from the centred data
+    in one pass without a temporary copy (float64 accumulation)."""
+    if tol == 0:
+        return 0.0
+    squares = np.einsum("ij,ij->j", X_centred, X_centred, dtype=np.float64)
+    return float(squares.mean() / X_centred.shape[0] * tol)
+
+
 class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
     """K-means clustering (Lloyd or Elkan) with scikit-learn's interface, on the Swift core.
 
@@ -194,17 +203,17 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self._validate_params()
         if is_dask_array(X):
             return self._fit_dask(X, sample_weight)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", copy=True)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C")
         if X.shape[0] < self.n_clusters:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
         n_init, algorithm = self._resolved_runs()
         threads = check_n_jobs(self.n_jobs)
         rng = check_random_state(self.random_state)
         sample_weight = check_sample_weight(sample_weight, X)
-        tol = float(np.mean(np.var(X, axis=0)) * self.tol) if self.tol != 0 else 0.0
         init_array = self._checked_init_array(X.dtype, X.shape[1])
         X_mean = X.mean(axis=0)
-        X -= X_mean
+        X = np.subtract(X, X_mean)  # the centred copy, in one pass
+        tol = _scaled_tol(X, self.tol)
         if init_array is not None:
             init_array -= X_mean
 

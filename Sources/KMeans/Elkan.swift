@@ -11,16 +11,19 @@ struct ElkanBounds<T: LossLensReal> {
   let half: UnsafeMutableBufferPointer<T>
   /// Half the distance from each centre to its nearest other centre.
   let nextHalf: UnsafeMutableBufferPointer<T>
+  /// Centre displacements of the last M-step, not yet subtracted from the bounds.
+  let due: UnsafeMutableBufferPointer<T>
 
   init(n: Int, k: Int) {
     upper = .allocate(capacity: n)
     lower = .allocate(capacity: n * k)
     half = .allocate(capacity: k * k)
     nextHalf = .allocate(capacity: k)
+    due = .allocate(capacity: k)
   }
 
   func deallocate() {
-    upper.deallocate(); lower.deallocate(); half.deallocate(); nextHalf.deallocate()
+    upper.deallocate(); lower.deallocate(); half.deallocate(); nextHalf.deallocate(); due.deallocate()
   }
 }
 
@@ -81,13 +84,14 @@ extension KMeansProblem {
     }
   }
 
-  /// One Elkan iteration from centres `old`; with `sums`, new centres in `new`, displacements
-  /// in `shift`, and bounds moved by the displacements.
+  /// One Elkan iteration from centres `old`; with `sums`, new centres in `new` and displacements
+  /// in `shift`. `due`, when given, holds the previous displacements, applied to each row's bounds
+  /// just before the row is examined (one pass over the `n × k` lower bounds per iteration).
   ///
-  /// - Complexity: O(n·k·d) at worst, usually far less.
+  /// - Complexity: O(n·k·d) at worst, usually O(n·k).
   func elkanStep(
     old: UnsafePointer<T>, new: UnsafeMutablePointer<T>, k: Int, labels: UnsafeMutablePointer<Int32>,
-    shift: UnsafeMutablePointer<T>, bounds: ElkanBounds<T>, sums: CenterSums<T>?
+    shift: UnsafeMutablePointer<T>, bounds: ElkanBounds<T>, sums: CenterSums<T>?, due: UnsafePointer<T>?
   ) {
     let blocks = parts
     parallelFor(blocks.count, threads: threads) { range in
@@ -97,26 +101,31 @@ extension KMeansProblem {
           let lower = bounds.lower.baseAddress! + i * k
           var label = Int(labels[i])
           var upper = bounds.upper[i]
-          var tight = false
+          if let due {
+            upper += due[label]
+            for j in 0..<k { lower[j] = max(lower[j] - due[j], 0) }
+          }
           if !(bounds.nextHalf[label] >= upper) {
-            for j in 0..<k where j != label && upper > lower[j] && upper > bounds.half[label * k + j] {
+            var half = bounds.half.baseAddress! + label * k
+            var tight = false
+            for j in 0..<k where j != label && upper > max(lower[j], half[j]) {
               if !tight {
                 upper = distance(row: i, to: old + label * d)
                 lower[label] = upper
                 tight = true
+                guard upper > max(lower[j], half[j]) else { continue }
               }
-              if upper > lower[j] && upper > bounds.half[label * k + j] {
-                let dj = distance(row: i, to: old + j * d)
-                lower[j] = dj
-                if dj < upper {
-                  label = j
-                  upper = dj
-                }
+              let dj = distance(row: i, to: old + j * d)
+              lower[j] = dj
+              if dj < upper {
+                label = j
+                upper = dj
+                half = bounds.half.baseAddress! + label * k
               }
             }
             labels[i] = Int32(label)
-            bounds.upper[i] = upper
           }
+          bounds.upper[i] = upper
           sums?.add(part: p, label: label, row: x + i * d, weight: weights[i])
         }
       }
@@ -124,13 +133,6 @@ extension KMeansProblem {
     guard let sums else { return }
     sums.reduce(parts: blocks.count, into: new)
     finishCenters(old: old, new: new, weightIn: sums.totals.baseAddress!, labels: labels, k: k, shift: shift)
-    parallelFor(n, grain: 4096, threads: threads) { range in
-      for i in range {
-        bounds.upper[i] += shift[Int(labels[i])]
-        let lower = bounds.lower.baseAddress! + i * k
-        for j in 0..<k { lower[j] = max(lower[j] - shift[j], 0) }
-      }
-    }
   }
 
   /// Elkan's algorithm from the centres in `centers` (overwritten with the result), with the same
@@ -147,10 +149,17 @@ extension KMeansProblem {
     defer { bounds.deallocate(); sums.deallocate() }
     centerHalfDistances(centers, k: k, bounds: bounds)
     elkanInitialBounds(centers, k: k, labels: labels, bounds: bounds)
+    var shifted = false
     return try iterate(centers: centers, k: k, maxIterations: maxIterations, tol: tol, labels: labels) {
       old, new, shift, update in
-      elkanStep(old: old, new: new, k: k, labels: labels, shift: shift, bounds: bounds, sums: update ? sums : nil)
-      if update { centerHalfDistances(new, k: k, bounds: bounds) }
+      elkanStep(
+        old: old, new: new, k: k, labels: labels, shift: shift, bounds: bounds, sums: update ? sums : nil,
+        due: shifted ? UnsafePointer(bounds.due.baseAddress!) : nil)
+      if update {
+        centerHalfDistances(new, k: k, bounds: bounds)
+        bounds.due.baseAddress!.update(from: shift, count: k)
+        shifted = true
+      }
     }
   }
 }

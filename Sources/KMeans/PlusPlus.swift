@@ -31,12 +31,27 @@ extension KMeansProblem {
       for i in range { rowNorms[i] = T.dot(n: d, x: x + i * d, incx: 1, y: x + i * d, incy: 1) }
     }
 
-    /// Fills the running sums of `mass` over the rows.
+    let blocks = parts
+    let blockTotals = UnsafeMutableBufferPointer<Double>.allocate(capacity: blocks.count * localTrials)
+    defer { blockTotals.deallocate() }
+    /// Fills the running sums of `mass` over the rows: each block's running sums in parallel,
+    /// then the totals of the blocks before it added (block by block, so independent of the threads).
     func accumulate(_ mass: (Int) -> Double) {
-      var running = 0.0
-      for i in 0..<n {
-        running += mass(i)
-        cumulative[i] = running
+      parallelFor(blocks.count, threads: threads) { range in
+        for p in range {
+          var running = 0.0
+          for i in blocks[p] {
+            running += mass(i)
+            cumulative[i] = running
+          }
+        }
+      }
+      var offsets = [Double](repeating: 0, count: blocks.count)
+      for p in blocks.indices.dropFirst() { offsets[p] = offsets[p - 1] + cumulative[blocks[p - 1].upperBound - 1] }
+      parallelFor(blocks.count, threads: threads) { range in
+        for p in range where offsets[p] != 0 {
+          for i in blocks[p] { cumulative[i] += offsets[p] }
+        }
       }
     }
     /// A row drawn with probability ∝ its mass: the first whose running sum reaches u·total.
@@ -68,19 +83,30 @@ extension KMeansProblem {
       }
       squaredDistances(
         to: candidates, count: localTrials, rowNorms: rowNorms.baseAddress!, into: trialDistances.baseAddress!)
+      parallelFor(blocks.count, threads: threads) { range in
+        for p in range {
+          for t in 0..<localTrials {
+            let row = trialDistances.baseAddress! + t * n
+            var sum = 0.0
+            for i in blocks[p] { sum += Double(weights[i]) * Double(min(closest[i], row[i])) }
+            blockTotals[p * localTrials + t] = sum
+          }
+        }
+      }
       var bestTrial = 0
       var bestPotential = Double.infinity
       for t in 0..<localTrials {
-        let row = trialDistances.baseAddress! + t * n
         var p = 0.0
-        for i in 0..<n { p += Double(weights[i]) * Double(min(closest[i], row[i])) }
+        for b in blocks.indices { p += blockTotals[b * localTrials + t] }
         if p < bestPotential {
           bestPotential = p
           bestTrial = t
         }
       }
       let row = trialDistances.baseAddress! + bestTrial * n
-      for i in 0..<n { closest[i] = min(closest[i], row[i]) }
+      parallelFor(n, grain: 4096, threads: threads) { range in
+        for i in range { closest[i] = min(closest[i], row[i]) }
+      }
       potential = bestPotential
       indices[c] = Int64(chosen[bestTrial])
       (centers + c * d).update(from: x + chosen[bestTrial] * d, count: d)

@@ -94,9 +94,10 @@ public enum DomainWeights {
     for i in 0..<nd { out[i] /= total }
   }
 
-  /// DIDS eq. (15): l_p = l_t − L(t + τ) with L the eq. (14) fit to the history (`paper`), or the
-  /// authors' code (`code`): fit over indices 0…n−1, predict at n + τ, 1 with fewer than 5 points.
-  /// A history that cannot be fitted has no potential (0).
+  /// DIDS eq. (15): l_p = l_t − L(t + τ) with L the eq. (14) decay fit (b ≥ 0, the paper's "exponential
+  /// decay model"; unconstrained, a rising history extrapolates exponential growth and l_p reaches −10¹⁷)
+  /// to the history (`paper`), or the authors' code (`code`): unconstrained fit over indices 0…n−1,
+  /// predict at n + τ, 1 with fewer than 5 points. A history that cannot be fitted has no potential (0).
   ///
   /// - Complexity: one `ExponentialDecay.fit`.
   public static func potential(
@@ -115,7 +116,7 @@ public enum DomainWeights {
       let value = y[n - 1] - fit.value(at: Double(n) + tau)
       return value.isFinite ? value : 0
     }
-    let fit = try ExponentialDecay.fit(t: t, y: y, n: n, guess: nil)
+    let fit = try ExponentialDecay.fit(t: t, y: y, n: n, guess: nil, bounds: .decay)
     guard fit.status != .tooFewPoints else { return 0 }
     let value = y[n - 1] - fit.value(at: t[n - 1] + tau)
     return value.isFinite ? value : 0

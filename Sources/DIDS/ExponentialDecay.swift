@@ -35,6 +35,8 @@ public enum ExponentialDecay {
       self.upper = upper
     }
     public static let none = Bounds(lower: (-.infinity, -.infinity, -.infinity), upper: (.infinity, .infinity, .infinity))
+    /// b ≥ 0: a decay (or a saturating rise when a < 0), never exponential growth.
+    public static let decay = Bounds(lower: (-.infinity, 0, -.infinity), upper: (.infinity, .infinity, .infinity))
 
     func clamp(_ p: (Double, Double, Double)) -> (Double, Double, Double) {
       (min(max(p.0, lower.0), upper.0), min(max(p.1, lower.1), upper.1), min(max(p.2, lower.2), upper.2))

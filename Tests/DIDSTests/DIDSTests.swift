@@ -24,6 +24,17 @@ final class DIDSTests: XCTestCase {
     XCTAssertEqual(short.status, .tooFewPoints)
   }
 
+  func testDIDSEq15PaperPotentialFitsADecayNotGrowth() throws {
+    // Fell, then jumped at the last record: an unconstrained fit grows exponentially (l_p ≈ −9.6e17).
+    let t: [Double] = [0, 1, 2, 3]
+    let y: [Double] = [2.3234829902648926, 2.1117637157440186, 1.9031099081039429, 3.845536708831787]
+    let lp = try DomainWeights.potential(t: t, y: y, n: 4, tau: 1, authorsCode: false)
+    XCTAssertLessThan(abs(lp), 2 * (y.max()! - y.min()!))
+    let fit = try ExponentialDecay.fit(t: t, y: y, n: 4, guess: nil, bounds: .decay)
+    XCTAssertGreaterThanOrEqual(fit.b, 0)
+    XCTAssertEqual(lp, y[3] - fit.value(at: 4), accuracy: 1e-12)
+  }
+
   func testDIDSEq12DivergenceVanishesOnEqualGradients() throws {
     let g: [Double] = [1, -2, 3, 0.5, 0.25, -1]
     let f: [Double] = [1, 2, 0.5]

@@ -23,7 +23,8 @@ class DomainSampler:
     - Uᵢ = Σⱼ Ĩᵢⱼ (l_c,ⱼ + l_p,ⱼ) / p_{t−1,i} (eqs. 13, 16: division by the previous probability is
       the importance-sampling correction);
     - p̂ = softmax(U / temperature) (the paper) or max(U, 1e-7) / Σ (``"linear"``, the authors' code);
-    - pₜ = β p_{t−1} + (1 − β) p̂, renormalised (the EMA of eq. 16).
+    - pₜ = β p_{t−1} + (1 − β) p̂, renormalised (the EMA of eq. 16);
+    - with ``uniform_mixing`` ε > 0 (not in the paper), pₜ ← (1 − ε) pₜ + ε / n_domains.
 
     Parameters
     ----------
@@ -51,6 +52,13 @@ class DomainSampler:
         See :func:`losslens.dids.potential`.
     initial_probabilities : array-like of shape (n_domains,), default=None
         Strictly positive, summing to 1; uniform when None (appendix C line 3).
+    uniform_mixing : float in [0, 1], default=0.0
+        Share ε of the uniform distribution mixed into every update, so that each domain keeps a
+        probability of at least ε / n_domains (a floor). 0 is the paper. The importance correction
+        divides by p_{t−1}, which amplifies the utilities of rarely sampled domains without bound;
+        when the tasks' losses rise, the utilities are negative and the amplification drives those
+        domains to 0 for good, so the sampling collapses onto one domain (docs/dids.md shows this on
+        the demo's digits, where ε = 0.5 keeps the accuracy of uniform sampling). 1 is uniform sampling.
 
     Attributes
     ----------
@@ -78,11 +86,13 @@ class DomainSampler:
         temperature=1.0,
         potential_variant="paper",
         initial_probabilities=None,
+        uniform_mixing=0.0,
     ):
         self.n_domains = check_scalar(n_domains, "n_domains", kind=numbers.Integral, low=1)
         self.beta = check_scalar(beta, "beta", low=0, high=1, high_open=True)
         self.tau = check_scalar(tau, "tau", low=0)
         self.temperature = check_scalar(temperature, "temperature", low=0, low_open=True)
+        self.uniform_mixing = check_scalar(uniform_mixing, "uniform_mixing", low=0, high=1)
         for name, value, allowed in (
             ("normalization", normalization, _NORMALIZATIONS),
             ("impact_kind", impact_kind, ("divergence", "kernel")),
@@ -144,6 +154,8 @@ class DomainSampler:
             self.temperature,
         )
         self.improvement_, self.potential_, self.utilities_, self.normalized_impact_ = improvement, lp, u, normalized
+        if self.uniform_mixing > 0:
+            p = (1 - self.uniform_mixing) * p + self.uniform_mixing / self.n_domains
         self.probabilities_ = p
         self.history_.append(p.copy())
         return p

@@ -180,9 +180,11 @@ def fit_exponential_decay(t, y, p0=None, bounds=None, max_evaluations=2000):
 def potential(history, tau, t=None, variant="paper"):
     """Potential factor of a task: the loss decrease the fitted learning curve still predicts (DIDS eq. 15).
 
-    ``variant="paper"``: l_p = l_t − L(t + τ), L fitted by eq. (14) over the record times ``t``
-    (default ``0, 1, …``, i.e. τ counted in records); 0 when fewer than 3 points or no fit.
-    ``variant="code"`` (the authors' code): fit over indices 0…n−1 from p0 = (y₀ − y_last, 0.1,
+    ``variant="paper"``: l_p = l_t − L(t + τ), L fitted by eq. (14) with b ≥ 0 (the paper's
+    "exponential decay model": unconstrained, a history that rises at the end extrapolates exponential
+    growth) over the record times ``t`` (default ``0, 1, …``, i.e. τ counted in records); 0 when
+    fewer than 3 points or no fit.
+    ``variant="code"`` (the authors' code): unconstrained fit over indices 0…n−1 from p0 = (y₀ − y_last, 0.1,
     y_last), l_p = y_last − L(n + 5); 1 with fewer than 5 points, 0 when the fit fails.
 
     Parameters

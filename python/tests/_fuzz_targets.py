@@ -218,6 +218,7 @@ TARGETS = {
                 "normalization": st.sampled_from(["softmax", "linear"]),
                 "beta": st.sampled_from([0.1, 0.0, 1.0, -1.0]),
                 "tau": st.sampled_from([1.0, 0.0, -2.0]),
+                "uniform_mixing": st.sampled_from([0.0, 0.5, 1.0, -0.1]),
             }
         ),
         call=_sampler_update,

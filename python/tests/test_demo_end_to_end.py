@@ -62,11 +62,14 @@ def test_quick_demo_arrays_are_consistent(quick_report):
     assert np.all((arrays["pruning_accuracy"] >= 0) & (arrays["pruning_accuracy"] <= 1))
     assert arrays["tsne_embedding"].shape == (n_samples, 2)
     assert arrays["polca_allocation"].shape[:2] == (7 - 1, 200)  # checkpoints every 10 of 60 steps, 200 samples
-    for variant in ("paper", "kernel"):
+    for variant in ("paper_unmixed", "paper", "kernel"):
         probabilities = arrays[f"dids_{variant}_probabilities"]
         assert probabilities.shape == (6, 10)  # initial + updates before steps 10, 20, ..., 50
         np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-9)
-        np.testing.assert_allclose(probabilities[0][probabilities[0] > 0], 1 / (probabilities[0] > 0).sum())
+        present = probabilities[0] > 0
+        np.testing.assert_allclose(probabilities[0][present], 1 / present.sum())
+        if variant != "paper_unmixed":  # uniform mixing 0.5: every present domain keeps 0.5 / n_present
+            assert probabilities[:, present].min() >= 0.5 / present.sum() - 1e-12
 
 
 def test_quick_demo_prints_the_pruning_table(quick_report):

@@ -207,6 +207,17 @@ def test_dids_eq15_potential_paper_and_code_variants():
     assert dids.potential(y[:2], tau=3) == 0.0
 
 
+def test_dids_eq15_potential_fits_a_decay_not_exponential_growth():
+    # A task loss of the demo's DIDS run that fell, then jumped at the last record: fitted without
+    # b >= 0, eq. (14) extrapolates exponential growth and l_p was -9.6e17.
+    y = np.array([2.3234829902648926, 2.1117637157440186, 1.9031099081039429, 3.845536708831787])
+    t = np.arange(4.0)
+    decay = dids.fit_exponential_decay(t, y, bounds=([-np.inf, 0, -np.inf], [np.inf, np.inf, np.inf]))
+    lp = dids.potential(y, tau=1.0)
+    assert lp == pytest.approx(y[-1] - _model(t[-1] + 1, decay.a, decay.b, decay.c), rel=1e-9)
+    assert abs(lp) < 2 * np.ptp(y)
+
+
 # ---- DomainSampler (DIDS eqs. 13-16) -----------------------------------------------------------
 
 
@@ -229,6 +240,22 @@ def test_dids_eq13_eq16_update_matches_reference(normalization, impact_kind, rng
         previous = p
     assert len(sampler.history_) == 4
     assert p.sum() == pytest.approx(1.0)
+
+
+def test_dids_uniform_mixing_floors_every_domain_where_eq16_alone_collapses(rng):
+    n_domains, n_tasks, mixing = 6, 4, 0.5
+    impact = rng.uniform(0.1, 1, size=(n_domains, n_tasks))
+    history = np.tile([2.3, 2.2, 2.5, 3.0, 3.6, 4.1, 4.9], (n_tasks, 1))  # rising losses: negative utilities
+    plain, mixed = DomainSampler(n_domains), DomainSampler(n_domains, uniform_mixing=mixing)
+    for t in range(3, history.shape[1] + 1):
+        previous = mixed.probabilities_.copy()
+        plain.update(impact, history[:, :t])
+        p = mixed.update(impact, history[:, :t])
+        unmixed = DomainSampler(n_domains, initial_probabilities=previous).update(impact, history[:, :t])
+        np.testing.assert_allclose(p, (1 - mixing) * unmixed + mixing / n_domains, rtol=1e-12)
+        assert p.min() >= mixing / n_domains - 1e-15 and p.sum() == pytest.approx(1.0)
+    assert plain.probabilities_.max() > 0.99  # eqs. 13-16 alone: one domain takes everything
+    assert mixed.probabilities_.max() < 0.6
 
 
 def test_sampler_draws_with_its_probabilities():

@@ -140,6 +140,14 @@ def _block_step(state, data, kind, ops):
     return (V, B, w), stats
 
 
+def _warm_candidates(previous):
+    """Absolute thresholds around an atom's previous one, from 10⁻⁷ to 10⁻¹ of it on both sides."""
+    if previous is None or previous == 0:
+        return np.empty(0)
+    offsets = np.abs(previous) * 10.0 ** np.arange(-7, 0)
+    return np.unique(np.r_[previous - offsets, previous, previous + offsets])
+
+
 def _dictionary_block(state):
     """D_b = V_bᵀ (block samples × K)."""
     return np.ascontiguousarray(state[0].T)
@@ -214,6 +222,7 @@ class _DistributedFit:
 
     def __init__(self, data, n_atoms, alpha, threads, verbose):
         self.data, self.k, self.alpha, self.threads, self.verbose = data, n_atoms, alpha, threads, verbose
+        self.previous = {}  # atom -> its absolute threshold (shift + τ) in the last sweep
 
     def start_from_svd(self, row_gram):
         """The in-memory SVD start: U from ``X Xᵀ``, atoms ``|Uᵀ X|`` row-normalised."""
@@ -270,19 +279,31 @@ class _DistributedFit:
         return code, (cross, gram), errors, len(errors)
 
     def _sweep(self, code, usage, generator):
-        """``DictionaryUpdate.sweep``: every atom in turn; returns the last atom's pending projection."""
+        """``DictionaryUpdate.sweep``: every atom in turn; returns the last atom's pending projection.
+
+        An atom's round also evaluates the block sums at thresholds around the atom's absolute
+        threshold of the previous sweep (``self.previous``), which usually brackets the new one closely
+        and saves a threshold round.
+        """
         lead = [("target", code.copy())]  # B = UᵀX from the code before any redraw zeroes a column
         pending, redrawn = [], 0
         for a in range(self.k):
+            warm = _warm_candidates(self.previous.get(a))
             if usage[a, a] > _USAGE_FLOOR:
-                stats = self.data.round([*lead, *pending, ("atom", a, usage)], needs_data=bool(lead))
+                ops = [*lead, *pending, ("atom", a, usage)]
+                stats = self.data.round(ops + ([("sums", 0.0, warm)] if len(warm) else []), needs_data=bool(lead))
             else:
-                stats = self._redraw(generator, [*lead, *pending])
+                stats, warm = self._redraw(generator, [*lead, *pending]), ()
                 code[:, a] = 0
                 redrawn += 1
             lead = []
             shift = max(s[0][0] for s in stats)
-            tau = self._threshold(shift, sum(s[0][1] for s in stats))
+            prior = {}
+            if len(warm):  # absolute thresholds θ → y = w − shift coordinates
+                counts, sums = _summed([s[1] for s in stats], 0), _summed([s[1] for s in stats], 1)
+                prior = {float(t - shift): (int(c), float(v - c * shift)) for t, c, v in zip(warm, counts, sums)}
+            tau = self._threshold(shift, sum(s[0][1] for s in stats), prior)
+            self.previous[a] = shift + tau
             pending = [("apply", a, shift, tau)]
         return pending, redrawn
 
@@ -299,39 +320,43 @@ class _DistributedFit:
             _core.xoshiro_gaussians(generator, m)
         return self.data.round([[("redraw", t, noise, s)] for s in states], needs_data=True)
 
-    def _threshold(self, shift, total):
+    def _threshold(self, shift, total, prior):
         """τ with ``Σ max(w − shift − τ, 0) = 1`` over all blocks (``SimplexProjection.blockSums``).
 
         With y = w − shift (max y = 0), f(τ) = Σ max(y − τ, 0) − 1 is convex, piecewise linear and
-        decreasing, f(−1) ≥ 0 > f(0) = −1. Each round evaluates f at candidates: the Newton step from
-        the best lower bound (a lower bound again), the secant root of the bracket (an upper bound)
-        and a grid between. Once no entry lies between the bracketing candidates (equal counts) the
-        active set is known and τ = (Σ_{y>τ} y − 1) / #{y > τ} exactly.
+        decreasing, f(−1) ≥ 0 > f(0) = −1, and known at τ from the count and sum of the entries above
+        it (`prior`: those already evaluated). Each round evaluates f at candidates: the Newton step from
+        the best lower bound (a lower bound again), the secant root of the bracket (an upper bound) and a
+        grid between. Once no entry lies between the bracketing thresholds (equal counts) the active set
+        is known and τ = (Σ_{y>τ} y − 1) / #{y > τ} exactly.
         """
         n = self.data.n_samples
-        start = max(-1.0, (total - n * shift - 1.0) / n)
-        candidates = np.unique(np.r_[-1.0, np.linspace(start, 0.0, _CANDIDATES + 1)[:-1]])
-        evaluated = {0.0: (0, 0.0)}
+        evaluated = {0.0: (0, 0.0), **{t: v for t, v in prior.items() if -1.0 <= t < 0.0}}
+        newton = None
         for _ in range(_MAX_THRESHOLD_ROUNDS):
+            taus = sorted(evaluated)
+            above = [t for t in taus if evaluated[t][1] - t * evaluated[t][0] - 1 >= 0]
+            if not above and -1.0 not in evaluated:  # no lower bound yet: the first grid
+                start = max(-1.0, (total - n * shift - 1.0) / n)
+                candidates = np.unique(np.r_[-1.0, np.linspace(start, 0.0, _CANDIDATES + 1)[:-1]])
+            else:
+                low = above[-1] if above else taus[0]
+                high = next(t for t in taus if t > low)
+                (count_low, sum_low), (count_high, sum_high) = evaluated[low], evaluated[high]
+                newton = (sum_low - 1) / count_low
+                if count_low == count_high or high - low <= 4 * np.finfo(float).eps * max(abs(low), abs(high)):
+                    return newton
+                f_low = sum_low - low * count_low - 1
+                f_high = sum_high - high * count_high - 1
+                secant = low + f_low * (high - low) / (f_low - f_high)
+                lower, upper = max(newton, low), min(max(secant, newton), high)
+                candidates = np.unique(np.r_[lower, np.linspace(lower, upper, _CANDIDATES)[1:]])
+                candidates = candidates[(candidates > low) & (candidates < high)]
+                if len(candidates) == 0:
+                    return newton
             stats = self.data.round([("sums", shift, candidates)], needs_data=False, update=False)
             counts, sums = _summed([s[0] for s in stats], 0), _summed([s[0] for s in stats], 1)
-            evaluated.update({float(c): (int(k), float(s)) for c, k, s in zip(candidates, counts, sums)})
-            taus = sorted(evaluated)
-            above = [c for c in taus if evaluated[c][1] - c * evaluated[c][0] - 1 >= 0]
-            low = above[-1] if above else taus[0]
-            high = next(c for c in taus if c > low) if low < 0 else low
-            (count_low, sum_low), (count_high, sum_high) = evaluated[low], evaluated[high]
-            newton = (sum_low - 1) / count_low
-            if count_low == count_high or high - low <= 4 * np.finfo(float).eps * max(abs(low), abs(high)):
-                return newton
-            f_low = sum_low - low * count_low - 1
-            f_high = sum_high - high * count_high - 1
-            secant = low + f_low * (high - low) / (f_low - f_high)
-            lower, upper = max(newton, low), min(max(secant, newton), high)
-            candidates = np.unique(np.r_[lower, np.linspace(lower, upper, _CANDIDATES)[1:]])
-            candidates = candidates[(candidates > low) & (candidates < high)]
-            if len(candidates) == 0:
-                return newton
+            evaluated.update({float(c): (int(k), float(v)) for c, k, v in zip(candidates, counts, sums)})
         return newton
 
     def objective(self, code):

@@ -24,15 +24,20 @@ def _loss_differences(losses):
     return np.subtract(by_checkpoint[:-1], by_checkpoint[1:], out=differences)
 
 
-def _check_losses(losses, name, min_columns):
-    """Validate a loss (or loss-difference) matrix without copying a float array that is already fine."""
-    array = np.asarray(losses)
+def check_loss_layout(array, name, min_columns):
+    """The checks of a loss matrix that need no pass over its values: real dtype, 2-D, large enough."""
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     if array.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n_samples, n_checkpoints), got an array of shape {array.shape}")
     if array.shape[0] < 1 or array.shape[1] < min_columns:
         raise ValueError(f"{name} must have at least 1 sample and {min_columns} columns, got shape {array.shape}")
+
+
+def _check_losses(losses, name, min_columns):
+    """Validate a loss (or loss-difference) matrix without copying a float array that is already fine."""
+    array = np.asarray(losses)
+    check_loss_layout(array, name, min_columns)
     if not np.isfinite(array).all():
         raise ValueError(f"{name} contains NaN or infinity")
     return check_squares_representable(array, name, dtype=np.float64)  # differences are taken in float64

@@ -369,10 +369,10 @@ def fit_dask(model, array, kind, initial_losses):
     """``LDD.fit`` (kind "losses") / ``fit_differences`` (kind "differences") on a dask array; sets the
     fitted attributes of `model`: the same values as the in-memory fit, with ``dictionary_`` and
     ``multiplicity_`` lazy dask arrays chunked like the input's rows."""
-    from ._ldd import _domain_losses, _progress_bar
+    from ._ldd import _domain_losses, _progress_bar, check_loss_layout
 
     name = "losses" if kind == "losses" else "L_delta"
-    _check_dask_losses(array, name, 2 if kind == "losses" else 1)
+    check_loss_layout(array, name, 2 if kind == "losses" else 1)
     data = _BlockData(array, kind, initial_losses, name)
     first = data.first_pass(absolute_sum=model.n_init > 1)
     if not all(s["finite"] for s in first):
@@ -430,16 +430,6 @@ def _loss_sums(first, kind, has_initial):
     drops = np.zeros(len(step_sums) + 1)
     np.cumsum(step_sums, out=drops[1:])
     return sum(s["initial_sum"] for s in first) - drops
-
-
-def _check_dask_losses(array, name, min_columns):
-    """The checks of ``_check_losses`` that need no pass over the data."""
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_checkpoints), got an array of shape {array.shape}")
-    if array.shape[0] < 1 or array.shape[1] < min_columns:
-        raise ValueError(f"{name} must have at least 1 sample and {min_columns} columns, got shape {array.shape}")
 
 
 def _prune_block(weights, generator, offset, n_keep):

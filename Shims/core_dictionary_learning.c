@@ -49,15 +49,17 @@ static int parse_factors(PyObject *x_obj, PyObject *dict_obj, PyObject *code_obj
 PyObject *ll_py_dict_learning(PyObject *self, PyObject *args, PyObject *kwargs) {
   static char *keywords[] = {"X", "dictionary", "code", "errors", "alpha", "tol", "max_iter", "code_max_iter",
                              "code_tol", "constraint", "positive_code", "positive_dict", "seed",
-                             "previous_cost", "n_threads", NULL};
-  PyObject *x_obj, *dict_obj, *code_obj, *errors_obj, *threads_obj = NULL;
+                             "previous_cost", "n_threads", "extrapolation_state", "previous_sweep", NULL};
+  PyObject *x_obj, *dict_obj, *code_obj, *errors_obj, *threads_obj = NULL, *state_obj = Py_None,
+           *sweep_obj = Py_None;
   double alpha, tol, code_tol, previous_cost;
   long long max_iter, code_max_iter;
   int constraint, positive_code, positive_dict;
   unsigned long long seed;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOddLLdippKd|O", keywords, &x_obj, &dict_obj, &code_obj,
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOddLLdippKd|OOO", keywords, &x_obj, &dict_obj, &code_obj,
                                    &errors_obj, &alpha, &tol, &max_iter, &code_max_iter, &code_tol, &constraint,
-                                   &positive_code, &positive_dict, &seed, &previous_cost, &threads_obj))
+                                   &positive_code, &positive_dict, &seed, &previous_cost, &threads_obj,
+                                   &state_obj, &sweep_obj))
     return NULL;
   factors f;
   if (parse_factors(x_obj, dict_obj, code_obj, 1, &f) < 0) return NULL;
@@ -71,6 +73,21 @@ PyObject *ll_py_dict_learning(PyObject *self, PyObject *args, PyObject *kwargs) 
     PyErr_SetString(PyExc_ValueError, "errors must be a writable float64 array of length >= max_iter >= 0");
     return NULL;
   }
+  double *state_data = NULL;
+  void *sweep_data = NULL;
+  if (state_obj != Py_None) {
+    PyArrayObject *state = ll_typed_array(state_obj, "extrapolation_state", NPY_FLOAT64, 1, 1);
+    if (state == NULL) return NULL;
+    if (!PyArray_ISWRITEABLE(state) || PyArray_DIM(state, 0) != 3 + n * k) {
+      PyErr_Format(PyExc_ValueError, "extrapolation_state must be a writable float64 array of length %zd",
+                   (Py_ssize_t)(3 + n * k));
+      return NULL;
+    }
+    PyArrayObject *sweep = ll_real_array(sweep_obj, "previous_sweep", 2, 2, 1);
+    if (sweep == NULL || check_state(sweep, "previous_sweep", typenum, k, p) < 0) return NULL;
+    state_data = PyArray_DATA(state);
+    sweep_data = PyArray_DATA(sweep);
+  }
   char err[LL_ERR_LEN] = "";
   int status;
   int64_t n_iter = 0;
@@ -81,15 +98,15 @@ PyObject *ll_py_dict_learning(PyObject *self, PyObject *args, PyObject *kwargs) 
     double *dd = PyArray_DATA(dictionary), *cd = PyArray_DATA(code);
     LL_CALL_NOGIL(status, ll_dict_learning_f64(xd, n, p, k, alpha, tol, max_iter, code_max_iter, code_tol,
                                                constraint, positive_code, positive_dict, seed, previous_cost,
-                                               dd, cd, errors_data, &n_iter, &converged, threads, err,
-                                               sizeof err));
+                                               dd, cd, errors_data, &n_iter, &converged, state_data,
+                                               (double *)sweep_data, threads, err, sizeof err));
   } else {
     const float *xf = PyArray_DATA(x);
     float *df = PyArray_DATA(dictionary), *cf = PyArray_DATA(code);
     LL_CALL_NOGIL(status, ll_dict_learning_f32(xf, n, p, k, alpha, tol, max_iter, code_max_iter, code_tol,
                                                constraint, positive_code, positive_dict, seed, previous_cost,
-                                               df, cf, errors_data, &n_iter, &converged, threads, err,
-                                               sizeof err));
+                                               df, cf, errors_data, &n_iter, &converged, state_data,
+                                               (float *)sweep_data, threads, err, sizeof err));
   }
   if (status != LL_OK) return ll_raise_status(status, err);
   return Py_BuildValue("(LO)", (long long)n_iter, converged ? Py_True : Py_False);

@@ -292,21 +292,26 @@ int32_t ll_polca_allocate(const double *grads, const double *steps, const double
  * (`previous_cost` is the cost before this call, NaN if none). Atoms with usage <= 1e-6 are
  * redrawn from a random sample (generator seeded by `seed`). Outputs `*n_iter` (iterations run, the
  * length written to `errors`, which must hold `max_iter` values) and `*converged` (0/1).
+ * Extrapolation (NULL `extrapolation_state`: none): each iteration also codes the extrapolated
+ * dictionary P(W + beta (W - W_prev)) after the sweep W and keeps the cheaper, so `errors` then holds
+ * the kept point's cost with its own code. `extrapolation_state` holds 3 + n*k doubles (start:
+ * 0.5, 1, 0, then anything) and `previous_sweep` k x p values of X's type; both carry the state
+ * from one call to the next.
  * Errors: empty X, non-finite inputs, alpha < 0, tol < 0, max_iter < 0, bad constraint.
  */
 int32_t ll_dict_learning_f64(const double *x, int64_t n, int64_t p, int64_t k, double alpha, double tol,
                              int64_t max_iter, int64_t code_max_iter, double code_tol, int32_t constraint,
                              int32_t positive_code, int32_t positive_dict, uint64_t seed,
                              double previous_cost, double *dictionary, double *code, double *errors,
-                             int64_t *n_iter, int32_t *converged, int32_t n_threads,
-                             char *err, int64_t err_len);
+                             int64_t *n_iter, int32_t *converged, double *extrapolation_state,
+                             double *previous_sweep, int32_t n_threads, char *err, int64_t err_len);
 /** float32 variant of ll_dict_learning_f64 (costs and small statistics in double). */
 int32_t ll_dict_learning_f32(const float *x, int64_t n, int64_t p, int64_t k, double alpha, double tol,
                              int64_t max_iter, int64_t code_max_iter, double code_tol, int32_t constraint,
                              int32_t positive_code, int32_t positive_dict, uint64_t seed,
                              double previous_cost, float *dictionary, float *code, double *errors,
-                             int64_t *n_iter, int32_t *converged, int32_t n_threads,
-                             char *err, int64_t err_len);
+                             int64_t *n_iter, int32_t *converged, double *extrapolation_state,
+                             float *previous_sweep, int32_t n_threads, char *err, int64_t err_len);
 /**
  * Lasso codes of every row of X (n x p) against `dictionary` (k x p):
  * min_u 0.5 ||x - V^T u||^2 + alpha ||u||_1 (u >= 0 if `positive`), coordinate descent on the Gram

@@ -17,20 +17,24 @@ enum DictionaryUpdate {
   /// onto the set is exact: clip and rescale for the (non-negative) unit ball, Condat's projection
   /// for the simplex. An atom whose usage `A_kk` is at most 1e-6 is redrawn from a random sample
   /// plus 1% noise and its code column zeroed, as scikit-learn does. Returns the number redrawn.
+  /// With `implicit` (begun here from `work.cross`), the new crosses follow without streaming X:
+  /// `implicit.finish` writes them.
   ///
   /// - Complexity: O(K²·p).
   // LDD eq. (11): the constraint D ≥ 0, 1ᵀD = 1ᵀ is `AtomConstraint.simplex` on the rows of V = Dᵀ.
   static func sweep<T: LossLensReal>(
     _ work: Workspace<T>, x: UnsafePointer<T>, dictionary v: UnsafeMutablePointer<T>,
-    constraint: AtomConstraint, positive: Bool, random: inout Xoshiro256, threads: Int
+    constraint: AtomConstraint, positive: Bool, implicit: ImplicitCross?, random: inout Xoshiro256, threads: Int
   ) -> Int {
     let n = work.samples, p = work.features, k = work.atoms
-    let atom = work.atom, stripes = work.stripes, partialNorms = work.partialNorms
+    let atom = work.atom, stripes = work.stripes
+    implicit?.begin(from: work.cross)
     var redrawn = 0
     for a in 0..<k {
       let usage = work.usage[a * k + a]
       let row = v + a * p
       if usage > 1e-6 {
+        implicit?.setSweepPreimage(atom: a, code: work.code, usage: work.usage)
         let b = work.target + a * p, mixed = work.mixed, weights = work.usageBLAS + a * k
         parallelFor(stripes.count, threads: threads) { range in
           for s in range {
@@ -39,46 +43,23 @@ enum DictionaryUpdate {
             T.gemv(trans: true, m: k, n: features.count, alpha: 1, a: v + features.lowerBound, lda: p,
                    x: weights, incx: 1, beta: 0, y: mixed + features.lowerBound, incy: 1)
             for f in features { atom[f] = Double(row[f]) + (Double(b[f]) - Double(mixed[f])) / usage }
-            if constraint == .unitNorm { partialNorms[s] = clippedSquaredNorm(atom, features, positive: positive) }
+            if constraint == .unitNorm { AtomProjection.measure(work, stripe: s, positive: positive) }
           }
         }
+        AtomProjection.project(work, into: row, atom: a, constraint: constraint, positive: positive,
+                               implicit: implicit, threads: threads)
       } else {
         redraw(atom: atom, from: x, samples: n, features: p, random: &random)
         for i in 0..<n { work.code[i * k + a] = 0 }
         redrawn += 1
-        if constraint == .unitNorm {
-          for s in 0..<stripes.count { partialNorms[s] = clippedSquaredNorm(atom, stripes.range(s), positive: positive) }
-        }
-      }
-      var norm = 1.0
-      switch constraint {
-      case .unitNorm:
-        var squared = 0.0
-        for s in 0..<stripes.count { squared += partialNorms[s] }
-        norm = Swift.max(squared.squareRoot(), 1)
-      case .simplex:
-        SimplexProjection.projectInPlace(UnsafeMutableBufferPointer(start: atom, count: p), radius: 1, workspace: &work.simplex)
-      }
-      parallelFor(stripes.count, threads: threads) { range in
-        for s in range {
-          for f in stripes.range(s) { row[f] = T(atom[f] / norm) }
-        }
+        for s in 0..<stripes.count { AtomProjection.measure(work, stripe: s, positive: positive) }
+        AtomProjection.project(work, into: row, atom: a, constraint: constraint, positive: positive,
+                               implicit: nil, threads: threads)
+        implicit?.setDirect(atom: a, x: UnsafeRawPointer(x).assumingMemoryBound(to: Double.self),
+                            row: UnsafeRawPointer(row).assumingMemoryBound(to: Double.self))
       }
     }
     return redrawn
-  }
-
-  /// Clips `atom[features]` at zero when `positive` and returns its squared norm there: the
-  /// projection onto the (non-negative) unit ball then only divides by `max(‖atom‖, 1)`.
-  ///
-  /// - Complexity: O(|features|).
-  static func clippedSquaredNorm(_ atom: UnsafeMutablePointer<Double>, _ features: Range<Int>, positive: Bool) -> Double {
-    var squared = 0.0
-    for f in features {
-      if positive, atom[f] < 0 { atom[f] = 0 }
-      squared += atom[f] * atom[f]
-    }
-    return squared
   }
 
   /// A random sample of `x` plus Gaussian noise of 1% of its standard deviation (1 if zero).

@@ -75,6 +75,27 @@ struct FeatureStripes {
     }
   }
 
+  /// `G = V Vᵀ` (K×K, full) in double precision from per-stripe partial products.
+  ///
+  /// - Complexity: O(K²·p), both cores.
+  func atomGram<T: LossLensReal>(
+    dictionary v: UnsafePointer<T>, atoms k: Int, partialGram: UnsafeMutablePointer<T>,
+    gram: UnsafeMutablePointer<Double>, threads: Int
+  ) {
+    let p = features, kk = k * k
+    parallelFor(count, threads: threads) { stripes in
+      for s in stripes {
+        let columns = range(s)
+        T.syrk(trans: false, n: k, k: columns.count, alpha: 1, a: v + columns.lowerBound, lda: p,
+               beta: 0, c: partialGram + s * kk, ldc: k)
+      }
+    }
+    for i in 0..<kk { gram[i] = 0 }
+    for s in 0..<count {
+      for i in 0..<kk { gram[i] += Double(partialGram[s * kk + i]) }
+    }
+  }
+
   /// `pointer` as a pointer to `Double`; only called when `T` is `Double`.
   @inline(__always)
   private func rebound<T>(_ pointer: UnsafePointer<T>) -> UnsafePointer<Double> {

@@ -21,8 +21,10 @@ final class Workspace<T: LossLensReal> {
   let target: UnsafeMutablePointer<T>
   /// `Vᵀ A_k` (p) and the atom being updated, in double precision (p).
   let mixed: UnsafeMutablePointer<T>, atom: UnsafeMutablePointer<Double>
-  /// Each feature stripe's squared norm of the atom being updated.
-  let partialNorms: UnsafeMutablePointer<Double>
+  /// The preimage of a projected atom, kept for its clipped entries (p).
+  let preimageAtom: UnsafeMutablePointer<Double>
+  /// Each feature stripe's squared norm and entry count of the atom being updated.
+  let partialNorms: UnsafeMutablePointer<Double>, partialCounts: UnsafeMutablePointer<Int>
   /// `‖x_i‖²` per sample (n).
   let squaredNorms: UnsafeMutablePointer<Double>
   var simplex: SimplexProjection.Workspace
@@ -45,13 +47,18 @@ final class Workspace<T: LossLensReal> {
     target = .allocate(capacity: atoms * features)
     mixed = .allocate(capacity: features)
     atom = .allocate(capacity: features)
+    preimageAtom = .allocate(capacity: features)
     partialNorms = .allocate(capacity: stripes.count)
+    partialCounts = .allocate(capacity: stripes.count)
     squaredNorms = .allocate(capacity: samples)
     simplex = SimplexProjection.Workspace(capacity: features)
   }
 
   deinit {
-    for buffer in [cross, gram, code, gramTimesCode, usage, atom, partialNorms, squaredNorms] { buffer.deallocate() }
+    for buffer in [cross, gram, code, gramTimesCode, usage, atom, preimageAtom, partialNorms, squaredNorms] {
+      buffer.deallocate()
+    }
+    partialCounts.deallocate()
     for buffer in [partialCross, partialGram, codeBLAS, usageBLAS, target, mixed] { buffer.deallocate() }
     simplex.deallocate()
   }
@@ -63,6 +70,13 @@ final class Workspace<T: LossLensReal> {
     stripes.dataTimesAtoms(
       x: x, dictionary: v, samples: samples, atoms: atoms, partialCross: partialCross,
       partialGram: partialGram, cross: cross, gram: gram, threads: threads)
+  }
+
+  /// Recomputes `G = V Vᵀ` alone (the crosses came from an `ImplicitCross`).
+  ///
+  /// - Complexity: O(K²·p), on both cores.
+  func refreshGram(dictionary v: UnsafePointer<T>, threads: Int) {
+    stripes.atomGram(dictionary: v, atoms: atoms, partialGram: partialGram, gram: gram, threads: threads)
   }
 
   /// Recomputes `B = Uᵀ X` from the BLAS mirror of the code.

@@ -80,15 +80,18 @@ public enum SimplexProjection {
   /// The projection is invariant to adding a constant to every entry, so `y` is first shifted by
   /// its maximum: the threshold is then found among moderate numbers and the result keeps full
   /// precision (it sums to `radius` to rounding) even when the entries are huge.
+  /// Returns the total shift τ: the result is `max(y − τ, 0)` up to rounding.
   /// - Complexity: O(n) expected.
+  @discardableResult
   public static func projectInPlace(
     _ y: UnsafeMutableBufferPointer<Double>, radius: Double, workspace: inout Workspace
-  ) {
+  ) -> Double {
     var largest = -Double.infinity
     for value in y { largest = Swift.max(largest, value) }
     for i in y.indices { y[i] -= largest }
     let tau = threshold(UnsafeBufferPointer(y), radius: radius, workspace: &workspace)
     for i in y.indices { y[i] = Swift.max(y[i] - tau, 0) }
+    return largest + tau
   }
 
   /// Projects every column (`axis == 0`) or every row (`axis == 1`) of the row-major

@@ -8,12 +8,13 @@ public func ll_dict_learning_f64(
   _ constraint: Int32, _ positiveCode: Int32, _ positiveDict: Int32, _ seed: UInt64, _ previousCost: Double,
   _ dictionary: UnsafeMutablePointer<Double>?, _ code: UnsafeMutablePointer<Double>?,
   _ errors: UnsafeMutablePointer<Double>?, _ iterations: UnsafeMutablePointer<Int64>?,
-  _ converged: UnsafeMutablePointer<Int32>?, _ nThreads: Int32,
+  _ converged: UnsafeMutablePointer<Int32>?, _ extrapolationState: UnsafeMutablePointer<Double>?,
+  _ previousSweep: UnsafeMutablePointer<Double>?, _ nThreads: Int32,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   dictLearning(x, samples, features, atoms, alpha, tol, maxIter, codeMaxIter, codeTol, constraint,
                positiveCode, positiveDict, seed, previousCost, dictionary, code, errors, iterations,
-               converged, nThreads, err, errLength)
+               converged, extrapolationState, previousSweep, nThreads, err, errLength)
 }
 
 @_cdecl("ll_dict_learning_f32")
@@ -23,12 +24,13 @@ public func ll_dict_learning_f32(
   _ constraint: Int32, _ positiveCode: Int32, _ positiveDict: Int32, _ seed: UInt64, _ previousCost: Double,
   _ dictionary: UnsafeMutablePointer<Float>?, _ code: UnsafeMutablePointer<Float>?,
   _ errors: UnsafeMutablePointer<Double>?, _ iterations: UnsafeMutablePointer<Int64>?,
-  _ converged: UnsafeMutablePointer<Int32>?, _ nThreads: Int32,
+  _ converged: UnsafeMutablePointer<Int32>?, _ extrapolationState: UnsafeMutablePointer<Double>?,
+  _ previousSweep: UnsafeMutablePointer<Float>?, _ nThreads: Int32,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   dictLearning(x, samples, features, atoms, alpha, tol, maxIter, codeMaxIter, codeTol, constraint,
                positiveCode, positiveDict, seed, previousCost, dictionary, code, errors, iterations,
-               converged, nThreads, err, errLength)
+               converged, extrapolationState, previousSweep, nThreads, err, errLength)
 }
 
 @_cdecl("ll_sparse_encode_lasso_f64")
@@ -57,12 +59,17 @@ private func dictLearning<T: LossLensReal>(
   _ constraint: Int32, _ positiveCode: Int32, _ positiveDict: Int32, _ seed: UInt64, _ previousCost: Double,
   _ dictionary: UnsafeMutablePointer<T>?, _ code: UnsafeMutablePointer<T>?,
   _ errors: UnsafeMutablePointer<Double>?, _ iterations: UnsafeMutablePointer<Int64>?,
-  _ converged: UnsafeMutablePointer<Int32>?, _ nThreads: Int32,
+  _ converged: UnsafeMutablePointer<Int32>?, _ extrapolationState: UnsafeMutablePointer<Double>?,
+  _ previousSweep: UnsafeMutablePointer<T>?, _ nThreads: Int32,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let (n, p) = try matrixShape(samples, features, "X")
     _ = try matrixShape(atoms, features, "dictionary")
+    var extrapolation: ExtrapolationState<T>?
+    if let extrapolationState {
+      extrapolation = ExtrapolationState(scalars: extrapolationState, previousSweep: try required(previousSweep, "previous_sweep"))
+    }
     guard let atomConstraint = AtomConstraint(rawValue: constraint) else {
       throw .invalid("constraint must be 0 (unit norm) or 1 (simplex), got \(constraint)")
     }
@@ -73,7 +80,8 @@ private func dictLearning<T: LossLensReal>(
     let outcome = try DictionaryLearning.fit(
       x: try required(x, "X"), samples: n, features: p, dictionary: try required(dictionary, "dictionary"),
       code: try required(code, "code"), atoms: Int(atoms), options: options, previousCost: previousCost,
-      errors: try required(errors, "errors"), threads: Threading.resolve(nJobs: Int(nThreads)))
+      errors: try required(errors, "errors"), threads: Threading.resolve(nJobs: Int(nThreads)),
+      extrapolation: extrapolation)
     try required(iterations, "n_iter").pointee = Int64(outcome.iterations)
     try required(converged, "converged").pointee = outcome.converged ? 1 : 0
   }

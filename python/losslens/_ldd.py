@@ -114,6 +114,9 @@ class LDD(BaseEstimator):
         Show a progress bar (tqdm, if installed) during ``fit``.
     n_jobs : int, default=None
         Threads of the native core; None uses the library budget.
+    extrapolate : bool, default=True
+        Extrapolated iterations of the dictionary learner (``DictionaryLearning(extrapolate=...)``):
+        the same objective in fewer iterations. A fit on a dask array runs the plain iteration.
 
     Attributes
     ----------
@@ -144,7 +147,7 @@ class LDD(BaseEstimator):
     """
 
     def __init__(self, n_domains=10, alpha=0.01, max_iter=1000, tol=1e-8, n_init=1, random_state=None,
-                 verbose=False, progress=True, n_jobs=None):
+                 verbose=False, progress=True, n_jobs=None, extrapolate=True):
         self.n_domains = n_domains
         self.alpha = alpha
         self.max_iter = max_iter
@@ -154,6 +157,7 @@ class LDD(BaseEstimator):
         self.verbose = verbose
         self.progress = progress
         self.n_jobs = n_jobs
+        self.extrapolate = extrapolate
 
     def fit(self, losses, y=None):
         """Fit on the loss matrix ``losses`` of shape (n_samples, n_checkpoints); returns self.
@@ -241,7 +245,8 @@ class LDD(BaseEstimator):
                              "code_init": np.zeros((n_steps, n_domains))}
                 code, dictionary, errors, n_iter = dict_learning_native(
                     X, n_domains, alpha=self.alpha, max_iter=self.max_iter, tol=self.tol, dict_constraint="simplex",
-                    random_state=random_state, n_jobs=self.n_jobs, verbose=self.verbose, progress=bar, **inits)
+                    random_state=random_state, n_jobs=self.n_jobs, verbose=self.verbose, progress=bar,
+                    extrapolate=self.extrapolate, **inits)
                 objective = _objective(X, code, dictionary, self.alpha)
                 if bar is not None:
                     bar.update(self.max_iter - n_iter)

@@ -80,6 +80,59 @@ def test_costs_never_increase_and_stopping_rule(rng):
     assert (errors[:-2] - errors[1:-1] >= 1e-6 * errors[1:-1]).all()
 
 
+def wide_planted(rng, n=40, p=400, k=6):
+    """Sparse codes on non-negative atoms with more features than samples (the implicit-cross route)."""
+    return sparse_code_data(rng, n=n, p=p, k=k)
+
+
+def test_plain_iteration_equals_sklearn_iterates(rng):
+    X = wide_planted(rng)
+    params = dict(n_components=6, alpha=0.3, max_iter=80, positive_dict=True, random_state=0)
+    ours = DictionaryLearning(fit_algorithm="cd", extrapolate=False, **params).fit(X)
+    reference, _ = sklearn_fit(X, **params)
+    assert ours.n_iter_ == reference.n_iter_
+    # The two Lasso solvers stop at slightly different points: iterates agree to about 1e-9.
+    np.testing.assert_allclose(ours.error_, reference.error_, rtol=1e-7)
+    np.testing.assert_allclose(ours.components_, reference.components_, atol=1e-6)
+
+
+@pytest.mark.parametrize("constraint", ["unit_norm", "simplex"])
+def test_extrapolation_reaches_the_same_objective_in_fewer_iterations(rng, constraint):
+    X = np.abs(wide_planted(rng)) if constraint == "simplex" else wide_planted(rng)
+    params = dict(n_components=6, alpha=0.3, positive_dict=True, dict_constraint=constraint, random_state=0)
+    plain = DictionaryLearning(extrapolate=False, **params)
+    plain_code = plain.fit_transform(X)
+    fast = DictionaryLearning(**params)
+    fast_code = fast.fit_transform(X)
+    assert fast.n_iter_ < plain.n_iter_
+    fast_objective = objective(X, fast_code, fast.components_, 0.3)
+    assert fast_objective <= objective(X, plain_code, plain.components_, 0.3) * (1 + 1e-3)
+    np.testing.assert_allclose(fast.error_[-1], fast_objective, rtol=1e-9)
+
+
+def test_extrapolated_fit_split_by_callbacks_equals_one_call(rng):
+    X = wide_planted(rng)
+    params = dict(n_components=6, alpha=0.3, max_iter=40, tol=0, positive_dict=True, random_state=0)
+    whole = DictionaryLearning(**params).fit(X)
+    calls = []
+    split = DictionaryLearning(callback=calls.append, **params).fit(X)
+    assert len(calls) == 8
+    np.testing.assert_allclose(split.error_, whole.error_, rtol=1e-9)
+    np.testing.assert_allclose(split.components_, whole.components_, atol=1e-8)
+
+
+def test_core_rejects_a_bad_extrapolation_state(rng):
+    from losslens import _core
+
+    X = dense_data(rng, n=6, p=5)
+    dictionary, code, errors = np.ones((2, 5)), np.zeros((6, 2)), np.empty(3)
+    call = (X, dictionary, code, errors, 0.1, 0.0, 3, 100, 1e-8, 0, False, False, 0, np.nan, 1)
+    with pytest.raises(ValueError, match="extrapolation_state"):
+        _core.dict_learning(*call, extrapolation_state=np.zeros(4), previous_sweep=np.empty((2, 5)))
+    with pytest.raises(ValueError, match="previous_sweep"):
+        _core.dict_learning(*call, extrapolation_state=np.zeros(15), previous_sweep=np.empty((3, 5)))
+
+
 def test_simplex_constraint_is_exact(rng):
     X = np.abs(dense_data(rng))
     model = DictionaryLearning(n_components=4, alpha=0.1, max_iter=50, dict_constraint="simplex", random_state=0)

@@ -84,7 +84,7 @@ public enum DictionaryLearning {
     for i in 0..<n { totalSquared += work.squaredNorms[i] }
     for i in 0..<(n * k) { work.code[i] = Double(code[i]) }
     work.refreshCross(x: x, dictionary: dictionary, threads: threads)
-    let implicit = implicitCross(x: x, work: work, maxIter: options.maxIter)
+    let implicit = implicitCross(x: x, work: work, maxIter: options.maxIter, threads: threads)
     let problem = GramLasso.Problem(
       gram: work.gram, atoms: k, alpha: options.alpha, positive: options.positiveCode,
       maxSweeps: options.codeMaxSweeps, tol: options.codeTol)
@@ -139,11 +139,11 @@ public enum DictionaryLearning {
   static let exactCrossEvery = 32
 
   /// An `ImplicitCross` for `x` when it pays for `maxIter` iterations, else nil.
-  static func implicitCross<T>(x: UnsafePointer<T>, work: Workspace<T>, maxIter: Int) -> ImplicitCross? {
+  static func implicitCross<T>(x: UnsafePointer<T>, work: Workspace<T>, maxIter: Int, threads: Int) -> ImplicitCross? {
     guard ImplicitCross.pays(samples: work.samples, features: work.features, atoms: work.atoms, maxIter: maxIter,
                              isDouble: T.self == Double.self) else { return nil }
     return ImplicitCross(x: UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), samples: work.samples,
-                         features: work.features, atoms: work.atoms, stripes: work.stripes)
+                         features: work.features, atoms: work.atoms, stripes: work.stripes, threads: threads)
   }
 
   /// Brings `C = X Vᵀ` and `G = V Vᵀ` up to date after a sweep: from `implicit` when there is one

@@ -53,7 +53,9 @@ final class ImplicitCross {
   /// The largest transposed copy of X the implicit route makes (1 GiB).
   static let maxCopyBytes = 1 << 30
 
-  init(x: UnsafePointer<Double>, samples n: Int, features p: Int, atoms k: Int, stripes: FeatureStripes) {
+  init(
+    x: UnsafePointer<Double>, samples n: Int, features p: Int, atoms k: Int, stripes: FeatureStripes, threads: Int
+  ) {
     samples = n
     features = p
     atoms = k
@@ -72,7 +74,16 @@ final class ImplicitCross {
     transposed = .allocate(capacity: paddedSamples * p)
     transposed.initialize(repeating: 0, count: paddedSamples * p)
     Matrix.transpose(x, rows: n, cols: p, into: transposed, stride: paddedSamples)
-    Double.syrk(trans: false, n: n, k: p, alpha: 1, a: x, lda: p, beta: 0, c: dataGram, ldc: n)
+    // Upper triangle by blocks of 8 rows, BLAS single-threaded in each: no BLAS threads left spinning.
+    let dataGram = dataGram
+    parallelFor((n + 7) / 8, threads: threads) { blocks in
+      for block in blocks {
+        let first = 8 * block, rows = Swift.min(8, n - first)
+        Double.gemm(transA: false, transB: true, m: rows, n: n - first, k: p, alpha: 1, a: x + first * p, lda: p,
+                    b: x + first * p, ldb: p, beta: 0, c: dataGram + first * n + first, ldc: n)
+      }
+    }
+    Matrix.mirrorUpper(dataGram, n: n, ldc: n)
     for i in 0..<n {
       var sum = 0.0
       for f in 0..<p { sum += x[i * p + f] }

@@ -6,6 +6,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import svd_flip
+from threadpoolctl import threadpool_limits
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
@@ -31,20 +32,24 @@ def leading_left_singular_vectors(gram, count):
     return vectors * signs
 
 
-def _svd_start(X):
-    """scikit-learn's SVD start ``(U, S Vᵀ)`` of ``X = U S Vᵀ``, signs fixed as ``svd_flip`` fixes them.
+def _svd_start(X, n_components):
+    """scikit-learn's SVD start ``(U, S Vᵀ)`` of ``X = U S Vᵀ``, signs fixed as ``svd_flip`` fixes them,
+    truncated to the leading ``n_components`` singular triplets (fewer when X has fewer).
 
     For wide float64 ``X`` (n_features >= 4 n_samples, e.g. LDD's ``L_Δᵀ``) ``U`` comes from the
     eigenvectors of the small Gram matrix ``X Xᵀ`` and ``S Vᵀ = Uᵀ X``: two BLAS products instead of a
     full SVD (about 30x faster at 100 x 30000), equal to it up to rounding for distinct singular values.
+    NumPy's BLAS runs them on one thread: its idle threads would otherwise spin for a while after
+    the call, competing with the fit for the cores.
     """
     n_samples, n_features = X.shape
     if X.dtype != np.float64 or n_features < 4 * n_samples:
         code, singular_values, dictionary = np.linalg.svd(X, full_matrices=False)
         code, dictionary = svd_flip(code, dictionary)
-        return code, singular_values[:, np.newaxis] * dictionary
-    code = leading_left_singular_vectors(X @ X.T, n_samples)
-    return code, code.T @ X
+        return code[:, :n_components], (singular_values[:, np.newaxis] * dictionary)[:n_components]
+    with threadpool_limits(1, user_api="blas"):
+        code = leading_left_singular_vectors(X @ X.T, min(n_components, n_samples))
+        return code, code.T @ X
 
 
 def _initial_factors(X, n_components, dict_init, code_init, dict_constraint):
@@ -58,14 +63,15 @@ def _initial_factors(X, n_components, dict_init, code_init, dict_constraint):
         # spread over processes forms by summing blocks (losslens._ldd_dask), so both start identically;
         # a tall X (whose n×n Gram matrix would outgrow X) takes the SVD.
         if X.shape[0] <= X.shape[1]:
-            code = leading_left_singular_vectors(X @ X.T, min(n_components, *X.shape))
-            dictionary = code.T @ X
+            with threadpool_limits(1, user_api="blas"):  # as in _svd_start
+                code = leading_left_singular_vectors(X @ X.T, min(n_components, *X.shape))
+                dictionary = code.T @ X
         else:
-            code, dictionary = _svd_start(X)
+            code, dictionary = _svd_start(X, n_components)
         dictionary = np.abs(dictionary)
         dictionary /= np.maximum(dictionary.sum(axis=1, keepdims=True), np.finfo(X.dtype).tiny)
     else:
-        code, dictionary = _svd_start(X)
+        code, dictionary = _svd_start(X, n_components)
     rank = len(dictionary)
     if n_components <= rank:
         code, dictionary = code[:, :n_components], dictionary[:n_components]

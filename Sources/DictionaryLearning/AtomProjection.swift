@@ -51,20 +51,29 @@ enum AtomProjection {
     parallelFor(stripes.count, threads: threads) { range in
       for s in range {
         let features = stripes.range(s)
+        if positive {
+          for f in features { row[f] = T(Swift.max(z[f], 0) / norm) }
+        } else {
+          for f in features { row[f] = T(z[f] / norm) }
+        }
+        guard let implicit else { continue }
+        let indices = implicit.indices + a * work.features + features.lowerBound
+        let values = implicit.values + a * work.features + features.lowerBound
         var listed = 0
-        let indices = implicit.map { $0.indices + a * work.features + features.lowerBound }
-        let values = implicit.map { $0.values + a * work.features + features.lowerBound }
-        for f in features {
-          let value = T((positive ? Swift.max(z[f], 0) : z[f]) / norm)
-          row[f] = value
-          guard let indices, let values else { continue }
-          if listClipped ? (positive && z[f] < 0) : value != 0 {
+        if !listClipped {
+          for f in features where row[f] != 0 {
             indices[listed] = Int32(truncatingIfNeeded: f)
-            values[listed] = listClipped ? z[f] : Double(value)
+            values[listed] = Double(row[f])
+            listed += 1
+          }
+        } else if positive {
+          for f in features where z[f] < 0 {
+            indices[listed] = Int32(truncatingIfNeeded: f)
+            values[listed] = z[f]
             listed += 1
           }
         }
-        if let implicit { implicit.counts[a * stripes.count + s] = listed }
+        implicit.counts[a * stripes.count + s] = listed
       }
     }
     implicit?.finishAtom(a, residue: listClipped ? .clipped(scale: 1 / norm, shift: 0) : .support)

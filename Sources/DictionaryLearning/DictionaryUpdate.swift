@@ -39,10 +39,16 @@ enum DictionaryUpdate {
         parallelFor(stripes.count, threads: threads) { range in
           for s in range {
             let features = stripes.range(s)
-            // mixed = Vᵀ A_a, the current prediction of B_a.
-            T.gemv(trans: true, m: k, n: features.count, alpha: 1, a: v + features.lowerBound, lda: p,
-                   x: weights, incx: 1, beta: 0, y: mixed + features.lowerBound, incy: 1)
-            for f in features { atom[f] = Double(row[f]) + (Double(b[f]) - Double(mixed[f])) / usage }
+            if T.self == Double.self {
+              StripeKernels.sweepPreimage(
+                dictionary: asDouble(v), features: p, atoms: k, atom: a, target: asDouble(b),
+                weights: work.usage + a * k, scale: usage, columns: features, into: atom)
+            } else {
+              // mixed = Vᵀ A_a, the current prediction of B_a.
+              T.gemv(trans: true, m: k, n: features.count, alpha: 1, a: v + features.lowerBound, lda: p,
+                     x: weights, incx: 1, beta: 0, y: mixed + features.lowerBound, incy: 1)
+              for f in features { atom[f] = Double(row[f]) + (Double(b[f]) - Double(mixed[f])) / usage }
+            }
             if constraint == .unitNorm { AtomProjection.measure(work, stripe: s, positive: positive) }
           }
         }
@@ -55,11 +61,16 @@ enum DictionaryUpdate {
         for s in 0..<stripes.count { AtomProjection.measure(work, stripe: s, positive: positive) }
         AtomProjection.project(work, into: row, atom: a, constraint: constraint, positive: positive,
                                implicit: nil, threads: threads)
-        implicit?.setDirect(atom: a, x: UnsafeRawPointer(x).assumingMemoryBound(to: Double.self),
-                            row: UnsafeRawPointer(row).assumingMemoryBound(to: Double.self))
+        implicit?.setDirect(atom: a, x: asDouble(x), row: asDouble(row))
       }
     }
     return redrawn
+  }
+
+  /// `pointer` as a pointer to `Double`; only called when `T` is `Double`.
+  @inline(__always)
+  private static func asDouble<T>(_ pointer: UnsafePointer<T>) -> UnsafePointer<Double> {
+    UnsafeRawPointer(pointer).assumingMemoryBound(to: Double.self)
   }
 
   /// A random sample of `x` plus Gaussian noise of 1% of its standard deviation (1 if zero).

@@ -74,16 +74,20 @@ final class ImplicitCross {
     transposed = .allocate(capacity: paddedSamples * p)
     transposed.initialize(repeating: 0, count: paddedSamples * p)
     Matrix.transpose(x, rows: n, cols: p, into: transposed, stride: paddedSamples)
-    // Upper triangle by blocks of 8 rows, BLAS single-threaded in each: no BLAS threads left spinning.
-    let dataGram = dataGram
-    parallelFor((n + 7) / 8, threads: threads) { blocks in
-      for block in blocks {
-        let first = 8 * block, rows = Swift.min(8, n - first)
-        Double.gemm(transA: false, transB: true, m: rows, n: n - first, k: p, alpha: 1, a: x + first * p, lda: p,
-                    b: x + first * p, ldb: p, beta: 0, c: dataGram + first * n + first, ldc: n)
+    // One syrk per thread on its share of the features, summed in order: no BLAS threads left spinning.
+    let parts = Swift.max(1, Swift.min(threads, p / 1024)), partial = UnsafeMutablePointer<Double>.allocate(capacity: parts * n * n)
+    defer { partial.deallocate() }
+    parallelFor(parts, threads: threads) { range in
+      for part in range {
+        let first = part * p / parts, last = (part + 1) * p / parts
+        Double.syrk(trans: false, n: n, k: last - first, alpha: 1, a: x + first, lda: p, beta: 0,
+                    c: partial + part * n * n, ldc: n)
       }
     }
-    Matrix.mirrorUpper(dataGram, n: n, ldc: n)
+    dataGram.update(from: partial, count: n * n)
+    for part in 1..<parts {
+      for i in 0..<(n * n) { dataGram[i] += partial[part * n * n + i] }
+    }
     for i in 0..<n {
       var sum = 0.0
       for f in 0..<p { sum += x[i * p + f] }

@@ -7,6 +7,8 @@
 enum StripeKernels {
   /// Features per cache block: a block of X rows stays in L2 while every atom group passes.
   static let blockFeatures = 256
+  /// Features per cache block of `target`: a whole number of its 12-feature tiles.
+  static let targetBlockFeatures = 252
 
   private typealias Vector = SIMD4<Double>
 
@@ -58,45 +60,97 @@ enum StripeKernels {
   /// `b[:, columns] = Uᵀ X[:, columns]` (b K×p row-major, only the stripe's columns written) for
   /// the code U (n×K).
   ///
-  /// Per cache block of features, samples come in groups of four (their row segments stay in
-  /// L1 while every atom passes) and each atom's block of b gains the group's four rows at once.
+  /// Tiles of 4 atoms × 12 features keep 12 vector accumulators in registers while a group of
+  /// 16 samples passes (3 loads of X and 4 broadcasts per 12 FMAs); the group's row segments of a
+  /// cache block stay in L1 for every tile, and the tile adds its sums to b once per group. A short
+  /// last atom group repeats an atom and drops the repeat; features past the last full tile take
+  /// the scalar loop.
   /// - Complexity: O(n·K·|columns|).
   @inline(never)
   static func target(
     code u: UnsafePointer<Double>, x: UnsafePointer<Double>, samples n: Int, features p: Int, atoms k: Int,
     columns: Range<Int>, into b: UnsafeMutablePointer<Double>
   ) {
-    for a in 0..<k {
-      for f in columns { b[a * p + f] = 0 }
-    }
     var start = columns.lowerBound
     while start < columns.upperBound {
-      let end = Swift.min(start + blockFeatures, columns.upperBound)
-      let vectorEnd = start + (end - start) / 4 * 4
-      for i in stride(from: 0, to: n, by: 4) {
-        // A short last group repeats its last row with weight zero.
-        let rows = (i, Swift.min(i + 1, n - 1), Swift.min(i + 2, n - 1), Swift.min(i + 3, n - 1))
-        let x0 = x + rows.0 * p, x1 = x + rows.1 * p, x2 = x + rows.2 * p, x3 = x + rows.3 * p
-        for a in 0..<k {
-          let c0 = u[rows.0 * k + a], c1 = i + 1 < n ? u[rows.1 * k + a] : 0
-          let c2 = i + 2 < n ? u[rows.2 * k + a] : 0, c3 = i + 3 < n ? u[rows.3 * k + a] : 0
-          let w0 = Vector(repeating: c0), w1 = Vector(repeating: c1)
-          let w2 = Vector(repeating: c2), w3 = Vector(repeating: c3)
-          let out = b + a * p
+      let end = Swift.min(start + targetBlockFeatures, columns.upperBound)
+      let tileEnd = start + (end - start) / 12 * 12
+      for group in stride(from: 0, to: n, by: 16) {
+        let samples = group..<Swift.min(group + 16, n)
+        for a in stride(from: 0, to: k, by: 4) {
+          let atoms = (a, Swift.min(a + 1, k - 1), Swift.min(a + 2, k - 1), Swift.min(a + 3, k - 1))
           var f = start
-          while f < vectorEnd {
-            var sum = load(out + f)
-            sum.addProduct(w0, load(x0 + f))
-            sum.addProduct(w1, load(x1 + f))
-            sum.addProduct(w2, load(x2 + f))
-            sum.addProduct(w3, load(x3 + f))
-            store(sum, out + f)
-            f += 4
+          while f < tileEnd {
+            var s00 = Vector(), s01 = Vector(), s02 = Vector(), s10 = Vector(), s11 = Vector(), s12 = Vector()
+            var s20 = Vector(), s21 = Vector(), s22 = Vector(), s30 = Vector(), s31 = Vector(), s32 = Vector()
+            for i in samples {
+              let row = x + i * p + f, weights = u + i * k
+              let x0 = load(row), x1 = load(row + 4), x2 = load(row + 8)
+              let w0 = Vector(repeating: weights[atoms.0]), w1 = Vector(repeating: weights[atoms.1])
+              s00.addProduct(w0, x0); s01.addProduct(w0, x1); s02.addProduct(w0, x2)
+              s10.addProduct(w1, x0); s11.addProduct(w1, x1); s12.addProduct(w1, x2)
+              let w2 = Vector(repeating: weights[atoms.2]), w3 = Vector(repeating: weights[atoms.3])
+              s20.addProduct(w2, x0); s21.addProduct(w2, x1); s22.addProduct(w2, x2)
+              s30.addProduct(w3, x0); s31.addProduct(w3, x1); s32.addProduct(w3, x2)
+            }
+            let first = group == 0
+            addTile(s00, s01, s02, to: b + atoms.0 * p + f, first: first)
+            if atoms.1 != atoms.0 { addTile(s10, s11, s12, to: b + atoms.1 * p + f, first: first) }
+            if atoms.2 != atoms.1 { addTile(s20, s21, s22, to: b + atoms.2 * p + f, first: first) }
+            if atoms.3 != atoms.2 { addTile(s30, s31, s32, to: b + atoms.3 * p + f, first: first) }
+            f += 12
           }
-          for f in vectorEnd..<end { out[f] += c0 * x0[f] + c1 * x1[f] + c2 * x2[f] + c3 * x3[f] }
+        }
+      }
+      for f in tileEnd..<end {
+        for a in 0..<k {
+          var sum = 0.0
+          for i in 0..<n { sum += u[i * k + a] * x[i * p + f] }
+          b[a * p + f] = sum
         }
       }
       start = end
+    }
+  }
+
+  /// Stores (`first`) or adds three vectors at `pointer`.
+  @inline(__always)
+  private static func addTile(
+    _ v0: Vector, _ v1: Vector, _ v2: Vector, to pointer: UnsafeMutablePointer<Double>, first: Bool
+  ) {
+    if first {
+      store(v0, pointer)
+      store(v1, pointer + 4)
+      store(v2, pointer + 8)
+    } else {
+      store(load(pointer) + v0, pointer)
+      store(load(pointer + 4) + v1, pointer + 4)
+      store(load(pointer + 8) + v2, pointer + 8)
+    }
+  }
+
+  /// The preimage of a block-coordinate atom update on the stripe's columns:
+  /// `z[f] = v_a[f] + (b_a[f] − Σ_j weights[j] v_j[f]) / scale`, with V (K×p) read in place.
+  ///
+  /// - Complexity: O(K·|columns|).
+  @inline(never)
+  static func sweepPreimage(
+    dictionary v: UnsafePointer<Double>, features p: Int, atoms k: Int, atom a: Int, target b: UnsafePointer<Double>,
+    weights: UnsafePointer<Double>, scale: Double, columns: Range<Int>, into z: UnsafeMutablePointer<Double>
+  ) {
+    let row = v + a * p, inverse = Vector(repeating: 1 / scale)
+    let vectorEnd = columns.lowerBound + columns.count / 4 * 4
+    var f = columns.lowerBound
+    while f < vectorEnd {
+      var predicted = Vector()
+      for j in 0..<k { predicted.addProduct(Vector(repeating: weights[j]), load(v + j * p + f)) }
+      store(load(row + f) + (load(b + f) - predicted) * inverse, z + f)
+      f += 4
+    }
+    for f in vectorEnd..<columns.upperBound {
+      var predicted = 0.0
+      for j in 0..<k { predicted += weights[j] * v[j * p + f] }
+      z[f] = row[f] + (b[f] - predicted) / scale
     }
   }
 

@@ -58,14 +58,17 @@ public struct ExtrapolationState<T: LossLensReal> {
 
 /// The extrapolated point of one iteration with its statistics, in buffers allocated once per run.
 final class ExtrapolatedPoint<T: LossLensReal> {
-  /// `Ŵ` (K×p), `C = X Ŵᵀ` (n×K), `G = Ŵ Ŵᵀ` (K×K), the code of every sample against `Ŵ` (n×K)
-  /// and its `A = UᵀU` (K×K).
-  let dictionary: UnsafeMutablePointer<T>
+  /// A third dictionary buffer (K×p): the run rotates the current, previous and extrapolated
+  /// dictionaries among it, the caller's dictionary and the state's previous sweep.
+  let spare: UnsafeMutablePointer<T>
+  /// `C = X Ŵᵀ` (n×K), `G = Ŵ Ŵᵀ` (K×K), the code of every sample against `Ŵ` (n×K) and its
+  /// `A = UᵀU` (K×K).
+
   let cross: UnsafeMutablePointer<Double>, gram: UnsafeMutablePointer<Double>
   let code: UnsafeMutablePointer<Double>, usage: UnsafeMutablePointer<Double>
 
   init(samples n: Int, features p: Int, atoms k: Int) {
-    dictionary = .allocate(capacity: k * p)
+    spare = .allocate(capacity: k * p)
     cross = .allocate(capacity: n * k)
     gram = .allocate(capacity: k * k)
     code = .allocate(capacity: n * k)
@@ -73,20 +76,21 @@ final class ExtrapolatedPoint<T: LossLensReal> {
   }
 
   deinit {
-    dictionary.deallocate()
+    spare.deallocate()
     for buffer in [cross, gram, code, usage] { buffer.deallocate() }
   }
 
-  /// Sets `Ŵ = P(W + β (W − W_prev))` atom by atom and its cross and Gram matrices: from
-  /// `implicit` and the two sweeps' crosses when there is one, else by streaming X.
+  /// Writes `Ŵ = P(W + β (W − W_prev))` to `dictionary` atom by atom, and its cross and Gram
+  /// matrices: from `implicit` and the two sweeps' crosses when there is one, else by streaming X.
   ///
   /// - Complexity: O(K·p) plus the gathers (implicit) or O(n·p·K) (streamed).
   func extrapolate(
-    _ work: Workspace<T>, x: UnsafePointer<T>, sweep w: UnsafePointer<T>, state: ExtrapolationState<T>,
-    constraint: AtomConstraint, positive: Bool, implicit: ImplicitCross?, threads: Int
+    _ work: Workspace<T>, x: UnsafePointer<T>, sweep w: UnsafePointer<T>, previous old: UnsafePointer<T>,
+    state: ExtrapolationState<T>, into dictionary: UnsafeMutablePointer<T>, constraint: AtomConstraint,
+    positive: Bool, implicit: ImplicitCross?, threads: Int
   ) {
     let p = work.features, k = work.atoms, atom = work.atom, stripes = work.stripes
-    let beta = state.beta, old = UnsafePointer(state.previousSweep)
+    let beta = state.beta
     implicit?.begin(from: work.cross)
     for a in 0..<k {
       implicit?.setExtrapolatedPreimage(atom: a, current: work.cross, old: state.previousCross, beta: beta)
@@ -127,7 +131,11 @@ extension DictionaryLearning {
     let point = ExtrapolatedPoint<T>(samples: n, features: p, atoms: k)
     var candidateProblem = problem
     candidateProblem.gram = UnsafePointer(point.gram)
-    var previous = previousCost
+    // The current dictionary V, the previous sweep and the extrapolation's target rotate among
+    // three buffers; `settle` puts V and the previous sweep back where the caller expects them.
+    var current = dictionary, previous = state.previousSweep, spare = point.spare
+    defer { settle(current: current, previous: previous, dictionary: dictionary, state: state, count: k * p) }
+    var previousCost = previousCost
     var outcome = Outcome(iterations: 0, converged: false)
     SparseCoding.codeStep(problem, work, threads: threads)
     for iteration in 0..<options.maxIter {
@@ -136,46 +144,68 @@ extension DictionaryLearning {
       work.mirrorCode()
       work.refreshTarget(x: x, threads: threads)
       _ = DictionaryUpdate.sweep(
-        work, x: x, dictionary: dictionary, constraint: options.constraint,
+        work, x: x, dictionary: current, constraint: options.constraint,
         positive: options.positiveDict, implicit: implicit, random: &random, threads: threads)
-      refreshCross(work, x: x, dictionary: dictionary, implicit: implicit, iteration: iteration, threads: threads)
+      refreshCross(work, x: x, dictionary: current, implicit: implicit, iteration: iteration, threads: threads)
       SparseCoding.codeStep(problem, work, threads: threads)
       try Cancellation.check()
       work.refreshUsage()
-      var current = cost(work, totalSquared: totalSquared, alpha: options.alpha)
+      var kept = cost(work, totalSquared: totalSquared, alpha: options.alpha)
+      var keptExtrapolation = false
       if state.hasPrevious {
-        point.extrapolate(work, x: x, sweep: dictionary, state: state, constraint: options.constraint,
-                          positive: options.positiveDict, implicit: implicit, threads: threads)
+        point.extrapolate(work, x: x, sweep: current, previous: previous, state: state, into: spare,
+                          constraint: options.constraint, positive: options.positiveDict, implicit: implicit,
+                          threads: threads)
         point.code.update(from: work.code, count: n * k)
         SparseCoding.codeStep(candidateProblem, samples: n, cross: point.cross, squaredNorms: work.squaredNorms,
                               code: point.code, scratch: work.gramTimesCode, threads: threads)
         try Cancellation.check()
         Double.syrk(trans: true, n: k, k: n, alpha: 1, a: point.code, lda: k, beta: 0, c: point.usage, ldc: k)
-        let candidate = cost(code: point.code, cross: point.cross, usage: point.usage, gram: point.gram,
-                             samples: n, atoms: k, totalSquared: totalSquared, alpha: options.alpha)
-        keepSweep(work, dictionary: dictionary, state: state)
-        let success = candidate < current
-        if success {
-          dictionary.update(from: point.dictionary, count: k * p)
-          work.cross.update(from: point.cross, count: n * k)
-          work.gram.update(from: point.gram, count: k * k)
-          work.code.update(from: point.code, count: n * k)
-          current = candidate
-        }
-        state.record(success: success)
+        let candidate = cost(
+          code: point.code, cross: point.cross, usage: point.usage, gram: point.gram, samples: n, atoms: k,
+          totalSquared: totalSquared, alpha: options.alpha)
+        keptExtrapolation = candidate < kept
+        state.record(success: keptExtrapolation)
+        if keptExtrapolation { kept = candidate }
+      }
+      state.previousCross.update(from: work.cross, count: n * k)
+      if keptExtrapolation {
+        // The sweep W becomes the previous sweep where it lies; Ŵ becomes V.
+        (current, previous, spare) = (spare, current, previous)
+        work.cross.update(from: point.cross, count: n * k)
+        work.gram.update(from: point.gram, count: k * k)
+        work.code.update(from: point.code, count: n * k)
       } else {
-        keepSweep(work, dictionary: dictionary, state: state)
+        previous.update(from: current, count: k * p)
         state.hasPrevious = true
       }
-      if stops(after: iteration, cost: current, tol: options.tol, errors: errors, previous: &previous,
+      if stops(after: iteration, cost: kept, tol: options.tol, errors: errors, previous: &previousCost,
                outcome: &outcome) { break }
     }
     return outcome
   }
 
-  /// Stores the sweep `W` (in `dictionary`) and its cross as the state's previous sweep.
-  private static func keepSweep<T>(_ work: Workspace<T>, dictionary: UnsafePointer<T>, state: ExtrapolationState<T>) {
-    state.previousSweep.update(from: dictionary, count: work.atoms * work.features)
-    state.previousCross.update(from: work.cross, count: work.samples * work.atoms)
+  /// Copies the current dictionary to the caller's `dictionary` and the previous sweep to the
+  /// state's buffer, wherever the rotation left them (the three buffers are distinct).
+  private static func settle<T>(
+    current: UnsafeMutablePointer<T>, previous: UnsafeMutablePointer<T>, dictionary: UnsafeMutablePointer<T>,
+    state: ExtrapolationState<T>, count: Int
+  ) {
+    var current = current
+    if previous != state.previousSweep {
+      if current == state.previousSweep {
+        // Move V out of the way first: to the buffer that is neither the caller's nor `previous`.
+        let free = previous == dictionary ? UnsafeMutablePointer<T>.allocate(capacity: count) : dictionary
+        free.update(from: current, count: count)
+        state.previousSweep.update(from: previous, count: count)
+        if free != dictionary {
+          dictionary.update(from: free, count: count)
+          free.deallocate()
+        }
+        return
+      }
+      state.previousSweep.update(from: previous, count: count)
+    }
+    if current != dictionary { dictionary.update(from: current, count: count) }
   }
 }

@@ -75,10 +75,10 @@ final class ImplicitCrossTests: XCTestCase {
       let state = ExtrapolationState(scalars: scalars, previousSweep: previousSweep)
       let implicit = ImplicitCross(x: x, samples: n, features: p, atoms: k, stripes: work.stripes, threads: 2)
       let point = ExtrapolatedPoint<Double>(samples: n, features: p, atoms: k)
-      point.extrapolate(work, x: x, sweep: v, state: state, constraint: constraint, positive: true,
-                        implicit: implicit, threads: 2)
+      point.extrapolate(work, x: x, sweep: v, previous: previousSweep, state: state, into: point.spare,
+                        constraint: constraint, positive: true, implicit: implicit, threads: 2)
       let derived = Array(UnsafeBufferPointer(start: point.cross, count: n * k))
-      let extrapolated = Array(UnsafeBufferPointer(start: point.dictionary, count: k * p))
+      let extrapolated = Array(UnsafeBufferPointer(start: point.spare, count: k * p))
       assertCrossesMatchStreamed(derived, x: x, v: extrapolated, message: "extrapolation \(constraint) shift \(shift)")
       for a in 0..<k {
         let atom = extrapolated[(a * p)..<((a + 1) * p)]

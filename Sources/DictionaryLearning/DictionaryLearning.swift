@@ -72,14 +72,16 @@ public enum DictionaryLearning {
     try SparseCoding.checkCoding(alpha: options.alpha, maxSweeps: options.codeMaxSweeps, tol: options.codeTol)
     guard options.maxIter >= 0 else { throw .invalid("max_iter must be >= 0 (got \(options.maxIter))") }
     guard options.tol >= 0, options.tol.isFinite else { throw .invalid("tol must be a finite number >= 0") }
-    guard Matrix.allFinite(x, count: n * p) else { throw .invalid("X contains NaN or infinity") }
+    let work = Workspace<T>(samples: n, features: p, atoms: k)
+    // Finite squared norms mean finite entries; otherwise the exact scan decides the message.
+    if !work.computeSquaredNorms(x: x, threads: threads), !Matrix.allFinite(x, count: n * p) {
+      throw .invalid("X contains NaN or infinity")
+    }
     guard Matrix.allFinite(UnsafePointer(dictionary), count: k * p) else {
       throw .invalid("dict_init contains NaN or infinity")
     }
     guard Matrix.allFinite(UnsafePointer(code), count: n * k) else { throw .invalid("code_init contains NaN or infinity") }
 
-    let work = Workspace<T>(samples: n, features: p, atoms: k)
-    work.computeSquaredNorms(x: x)
     var totalSquared = 0.0
     for i in 0..<n { totalSquared += work.squaredNorms[i] }
     for i in 0..<(n * k) { work.code[i] = Double(code[i]) }

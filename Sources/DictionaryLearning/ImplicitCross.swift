@@ -72,8 +72,7 @@ final class ImplicitCross {
     paddedSamples = (n + 3) / 4 * 4
     gathered = .allocate(capacity: paddedSamples * k)
     transposed = .allocate(capacity: paddedSamples * p)
-    transposed.initialize(repeating: 0, count: paddedSamples * p)
-    Matrix.transpose(x, rows: n, cols: p, into: transposed, stride: paddedSamples)
+    transpose(x, into: transposed, threads: threads)
     // One syrk per thread on its share of the features, summed in order: no BLAS threads left spinning.
     let parts = Swift.max(1, Swift.min(threads, p / 1024)), partial = UnsafeMutablePointer<Double>.allocate(capacity: parts * n * n)
     defer { partial.deallocate() }
@@ -88,10 +87,32 @@ final class ImplicitCross {
     for part in 1..<parts {
       for i in 0..<(n * n) { dataGram[i] += partial[part * n * n + i] }
     }
-    for i in 0..<n {
-      var sum = 0.0
-      for f in 0..<p { sum += x[i * p + f] }
-      rowSums[i] = sum
+    let rowSums = rowSums
+    parallelFor(n, threads: threads) { rows in
+      for i in rows {
+        var sum = 0.0
+        for f in 0..<p { sum += x[i * p + f] }
+        rowSums[i] = sum
+      }
+    }
+  }
+
+  /// Writes X (n×p) transposed to `out` (p rows of `paddedSamples`, the padding zero), in blocks
+  /// of 32 features × 32 samples so that both sides stay in cache.
+  private func transpose(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, threads: Int) {
+    let n = samples, p = features, width = paddedSamples, block = 32
+    parallelFor((p + block - 1) / block, threads: threads) { blocks in
+      for column in blocks {
+        let columns = (column * block)..<Swift.min((column + 1) * block, p)
+        for rowStart in stride(from: 0, to: n, by: block) {
+          for i in rowStart..<Swift.min(rowStart + block, n) {
+            for f in columns { out[f * width + i] = x[i * p + f] }
+          }
+        }
+        for f in columns {
+          for i in n..<width { out[f * width + i] = 0 }
+        }
+      }
     }
   }
 

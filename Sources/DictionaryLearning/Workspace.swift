@@ -99,18 +99,24 @@ final class Workspace<T: LossLensReal> {
     for i in 0..<(samples * atoms) { codeBLAS[i] = T(code[i]) }
   }
 
-  /// Stores `‖x_i‖²` for every row of `x`.
+  /// Stores `‖x_i‖²` for every row of `x`; returns whether all are finite (they are when every
+  /// entry is finite and no square sum overflows).
   ///
-  /// - Complexity: O(n·p).
-  func computeSquaredNorms(x: UnsafePointer<T>) {
-    for i in 0..<samples {
-      var s = 0.0
-      let row = x + i * features
-      for f in 0..<features {
-        let value = Double(row[f])
-        s += value * value
+  /// - Complexity: O(n·p), rows spread over `threads`.
+  @discardableResult
+  func computeSquaredNorms(x: UnsafePointer<T>, threads: Int = 1) -> Bool {
+    let p = features, squaredNorms = squaredNorms
+    parallelFor(samples, threads: threads) { rows in
+      for i in rows {
+        var s = 0.0
+        let row = x + i * p
+        for f in 0..<p {
+          let value = Double(row[f])
+          s += value * value
+        }
+        squaredNorms[i] = s
       }
-      squaredNorms[i] = s
     }
+    return Matrix.allFinite(UnsafePointer(squaredNorms), count: samples)
   }
 }

@@ -17,24 +17,3 @@ public enum Matrix {
     return true
   }
 }
-
-extension Matrix {
-  /// Writes the transpose of the row-major `rows × cols` matrix `x` to `out` (`cols` rows of
-  /// `stride ≥ rows` entries), in square blocks so that both sides stay in cache.
-  ///
-  /// - Complexity: O(rows · cols).
-  public static func transpose<T>(
-    _ x: UnsafePointer<T>, rows: Int, cols: Int, into out: UnsafeMutablePointer<T>, stride: Int
-  ) {
-    let block = 32
-    for rowStart in Swift.stride(from: 0, to: rows, by: block) {
-      let rowEnd = Swift.min(rowStart + block, rows)
-      for colStart in Swift.stride(from: 0, to: cols, by: block) {
-        let colEnd = Swift.min(colStart + block, cols)
-        for r in rowStart..<rowEnd {
-          for c in colStart..<colEnd { out[c * stride + r] = x[r * cols + c] }
-        }
-      }
-    }
-  }
-}

@@ -241,7 +241,8 @@ static PyMethodDef core_methods[] = {
      " -> (allocation, first_order, projected_loss, guarded)."},
     {"dict_learning", (PyCFunction)(void (*)(void))ll_py_dict_learning, METH_VARARGS | METH_KEYWORDS,
      "dict_learning(X, dictionary, code, errors, alpha, tol, max_iter, code_max_iter, code_tol, constraint, "
-     "positive_code, positive_dict, seed, previous_cost, n_threads, extrapolation_state=None, previous_sweep=None) "
+     "positive_code, positive_dict, seed, previous_cost, n_threads, extrapolation_state=None, previous_sweep=None, "
+     "data_gram=None) "
      "-> (n_iter, converged); updates in place."},
     {"sparse_encode_lasso", (PyCFunction)(void (*)(void))ll_py_sparse_encode_lasso, METH_VARARGS | METH_KEYWORDS,
      "sparse_encode_lasso(X, dictionary, code, alpha, positive, max_iter, tol, n_threads); code updated in place."},

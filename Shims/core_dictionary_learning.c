@@ -49,17 +49,18 @@ static int parse_factors(PyObject *x_obj, PyObject *dict_obj, PyObject *code_obj
 PyObject *ll_py_dict_learning(PyObject *self, PyObject *args, PyObject *kwargs) {
   static char *keywords[] = {"X", "dictionary", "code", "errors", "alpha", "tol", "max_iter", "code_max_iter",
                              "code_tol", "constraint", "positive_code", "positive_dict", "seed",
-                             "previous_cost", "n_threads", "extrapolation_state", "previous_sweep", NULL};
+                             "previous_cost", "n_threads", "extrapolation_state", "previous_sweep", "data_gram",
+                             NULL};
   PyObject *x_obj, *dict_obj, *code_obj, *errors_obj, *threads_obj = NULL, *state_obj = Py_None,
-           *sweep_obj = Py_None;
+           *sweep_obj = Py_None, *gram_obj = Py_None;
   double alpha, tol, code_tol, previous_cost;
   long long max_iter, code_max_iter;
   int constraint, positive_code, positive_dict;
   unsigned long long seed;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOddLLdippKd|OOO", keywords, &x_obj, &dict_obj, &code_obj,
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOddLLdippKd|OOOO", keywords, &x_obj, &dict_obj, &code_obj,
                                    &errors_obj, &alpha, &tol, &max_iter, &code_max_iter, &code_tol, &constraint,
                                    &positive_code, &positive_dict, &seed, &previous_cost, &threads_obj,
-                                   &state_obj, &sweep_obj))
+                                   &state_obj, &sweep_obj, &gram_obj))
     return NULL;
   factors f;
   if (parse_factors(x_obj, dict_obj, code_obj, 1, &f) < 0) return NULL;
@@ -88,6 +89,16 @@ PyObject *ll_py_dict_learning(PyObject *self, PyObject *args, PyObject *kwargs) 
     state_data = PyArray_DATA(state);
     sweep_data = PyArray_DATA(sweep);
   }
+  const double *gram_data = NULL;
+  if (gram_obj != Py_None) {
+    PyArrayObject *gram = ll_typed_array(gram_obj, "data_gram", NPY_FLOAT64, 2, 2);
+    if (gram == NULL) return NULL;
+    if (PyArray_DIM(gram, 0) != n || PyArray_DIM(gram, 1) != n) {
+      PyErr_Format(PyExc_ValueError, "data_gram must have shape (%zd, %zd)", (Py_ssize_t)n, (Py_ssize_t)n);
+      return NULL;
+    }
+    gram_data = PyArray_DATA(gram);
+  }
   char err[LL_ERR_LEN] = "";
   int status;
   int64_t n_iter = 0;
@@ -99,14 +110,16 @@ PyObject *ll_py_dict_learning(PyObject *self, PyObject *args, PyObject *kwargs) 
     LL_CALL_NOGIL(status, ll_dict_learning_f64(xd, n, p, k, alpha, tol, max_iter, code_max_iter, code_tol,
                                                constraint, positive_code, positive_dict, seed, previous_cost,
                                                dd, cd, errors_data, &n_iter, &converged, state_data,
-                                               (double *)sweep_data, threads, err, sizeof err));
+                                               (double *)sweep_data, gram_data, threads, err,
+                                               sizeof err));
   } else {
     const float *xf = PyArray_DATA(x);
     float *df = PyArray_DATA(dictionary), *cf = PyArray_DATA(code);
     LL_CALL_NOGIL(status, ll_dict_learning_f32(xf, n, p, k, alpha, tol, max_iter, code_max_iter, code_tol,
                                                constraint, positive_code, positive_dict, seed, previous_cost,
                                                df, cf, errors_data, &n_iter, &converged, state_data,
-                                               (float *)sweep_data, threads, err, sizeof err));
+                                               (float *)sweep_data, gram_data, threads, err,
+                                               sizeof err));
   }
   if (status != LL_OK) return ll_raise_status(status, err);
   return Py_BuildValue("(LO)", (long long)n_iter, converged ? Py_True : Py_False);

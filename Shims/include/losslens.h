@@ -296,7 +296,8 @@ int32_t ll_polca_allocate(const double *grads, const double *steps, const double
  * dictionary P(W + beta (W - W_prev)) after the sweep W and keeps the cheaper, so `errors` then holds
  * the kept point's cost with its own code. `extrapolation_state` holds 3 + n*k doubles (start:
  * 0.5, 1, 0, then anything) and `previous_sweep` k x p values of X's type; both carry the state
- * from one call to the next.
+ * from one call to the next. `data_gram` (n x n, may be NULL) is X X^T when the caller has it: the
+ * core forms it otherwise when it keeps X V^T current without streaming X (wide float64 X).
  * Errors: empty X, non-finite inputs, alpha < 0, tol < 0, max_iter < 0, bad constraint.
  */
 int32_t ll_dict_learning_f64(const double *x, int64_t n, int64_t p, int64_t k, double alpha, double tol,
@@ -304,14 +305,16 @@ int32_t ll_dict_learning_f64(const double *x, int64_t n, int64_t p, int64_t k, d
                              int32_t positive_code, int32_t positive_dict, uint64_t seed,
                              double previous_cost, double *dictionary, double *code, double *errors,
                              int64_t *n_iter, int32_t *converged, double *extrapolation_state,
-                             double *previous_sweep, int32_t n_threads, char *err, int64_t err_len);
+                             double *previous_sweep, const double *data_gram, int32_t n_threads, char *err,
+                             int64_t err_len);
 /** float32 variant of ll_dict_learning_f64 (costs and small statistics in double). */
 int32_t ll_dict_learning_f32(const float *x, int64_t n, int64_t p, int64_t k, double alpha, double tol,
                              int64_t max_iter, int64_t code_max_iter, double code_tol, int32_t constraint,
                              int32_t positive_code, int32_t positive_dict, uint64_t seed,
                              double previous_cost, float *dictionary, float *code, double *errors,
                              int64_t *n_iter, int32_t *converged, double *extrapolation_state,
-                             float *previous_sweep, int32_t n_threads, char *err, int64_t err_len);
+                             float *previous_sweep, const double *data_gram, int32_t n_threads, char *err,
+                             int64_t err_len);
 /**
  * Lasso codes of every row of X (n x p) against `dictionary` (k x p):
  * min_u 0.5 ||x - V^T u||^2 + alpha ||u||_1 (u >= 0 if `positive`), coordinate descent on the Gram

@@ -59,6 +59,8 @@ public enum DictionaryLearning {
   /// With `extrapolation`, each iteration keeps the cheaper of the sweep and an extrapolated
   /// dictionary (`ExtrapolationState`): the same objective in fewer iterations.
   ///
+  /// `dataGram` (n×n), when given, is `X Xᵀ`, which the implicit cross route would otherwise form.
+  ///
   /// `previousCost` is the cost before this call (NaN if none) so that a fit split into several
   /// calls (to run a Python callback in between) stops exactly as one call would.
   /// - Complexity: O(n·p·K + K²·p + n·K²·s) per iteration (s: coordinate sweeps per sample).
@@ -66,7 +68,7 @@ public enum DictionaryLearning {
     x: UnsafePointer<T>, samples n: Int, features p: Int,
     dictionary: UnsafeMutablePointer<T>, code: UnsafeMutablePointer<T>, atoms k: Int,
     options: Options, previousCost: Double, errors: UnsafeMutablePointer<Double>, threads: Int,
-    extrapolation: ExtrapolationState<T>? = nil
+    extrapolation: ExtrapolationState<T>? = nil, dataGram: UnsafePointer<Double>? = nil
   ) throws(LossLensError) -> Outcome {
     try SparseCoding.checkShape(samples: n, features: p, atoms: k)
     try SparseCoding.checkCoding(alpha: options.alpha, maxSweeps: options.codeMaxSweeps, tol: options.codeTol)
@@ -86,7 +88,7 @@ public enum DictionaryLearning {
     for i in 0..<n { totalSquared += work.squaredNorms[i] }
     for i in 0..<(n * k) { work.code[i] = Double(code[i]) }
     work.refreshCross(x: x, dictionary: dictionary, threads: threads)
-    let implicit = implicitCross(x: x, work: work, maxIter: options.maxIter, threads: threads)
+    let implicit = implicitCross(x: x, work: work, maxIter: options.maxIter, dataGram: dataGram, threads: threads)
     let problem = GramLasso.Problem(
       gram: work.gram, atoms: k, alpha: options.alpha, positive: options.positiveCode,
       maxSweeps: options.codeMaxSweeps, tol: options.codeTol)
@@ -141,11 +143,14 @@ public enum DictionaryLearning {
   static let exactCrossEvery = 32
 
   /// An `ImplicitCross` for `x` when it pays for `maxIter` iterations, else nil.
-  static func implicitCross<T>(x: UnsafePointer<T>, work: Workspace<T>, maxIter: Int, threads: Int) -> ImplicitCross? {
+  static func implicitCross<T>(
+    x: UnsafePointer<T>, work: Workspace<T>, maxIter: Int, dataGram: UnsafePointer<Double>?, threads: Int
+  ) -> ImplicitCross? {
     guard ImplicitCross.pays(samples: work.samples, features: work.features, atoms: work.atoms, maxIter: maxIter,
                              isDouble: T.self == Double.self) else { return nil }
     return ImplicitCross(x: UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), samples: work.samples,
-                         features: work.features, atoms: work.atoms, stripes: work.stripes, threads: threads)
+                         features: work.features, atoms: work.atoms, stripes: work.stripes, dataGram: dataGram,
+                         threads: threads)
   }
 
   /// Brings `C = X Vᵀ` and `G = V Vᵀ` up to date after a sweep: from `implicit` when there is one

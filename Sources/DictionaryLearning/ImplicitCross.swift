@@ -53,8 +53,10 @@ final class ImplicitCross {
   /// The largest transposed copy of X the implicit route makes (1 GiB).
   static let maxCopyBytes = 1 << 30
 
+  /// Prepares the route for X (n×p); `dataGram`, when given, is `X Xᵀ` (n×n) already formed.
   init(
-    x: UnsafePointer<Double>, samples n: Int, features p: Int, atoms k: Int, stripes: FeatureStripes, threads: Int
+    x: UnsafePointer<Double>, samples n: Int, features p: Int, atoms k: Int, stripes: FeatureStripes,
+    dataGram given: UnsafePointer<Double>?, threads: Int
   ) {
     samples = n
     features = p
@@ -73,8 +75,27 @@ final class ImplicitCross {
     gathered = .allocate(capacity: paddedSamples * k)
     transposed = .allocate(capacity: paddedSamples * p)
     transpose(x, into: transposed, threads: threads)
-    // One syrk per thread on its share of the features, summed in order: no BLAS threads left spinning.
-    let parts = Swift.max(1, Swift.min(threads, p / 1024)), partial = UnsafeMutablePointer<Double>.allocate(capacity: parts * n * n)
+    if let given {
+      dataGram.update(from: given, count: n * n)
+    } else {
+      formDataGram(x, threads: threads)
+    }
+    let rowSums = rowSums
+    parallelFor(n, threads: threads) { rows in
+      for i in rows {
+        var sum = 0.0
+        for f in 0..<p { sum += x[i * p + f] }
+        rowSums[i] = sum
+      }
+    }
+  }
+
+  /// Forms `X Xᵀ` in `dataGram`: one syrk per thread on its share of the features, summed in
+  /// order, so that no BLAS threads are left spinning.
+  private func formDataGram(_ x: UnsafePointer<Double>, threads: Int) {
+    let n = samples, p = features
+    let parts = Swift.max(1, Swift.min(threads, p / 1024))
+    let partial = UnsafeMutablePointer<Double>.allocate(capacity: parts * n * n)
     defer { partial.deallocate() }
     parallelFor(parts, threads: threads) { range in
       for part in range {
@@ -86,14 +107,6 @@ final class ImplicitCross {
     dataGram.update(from: partial, count: n * n)
     for part in 1..<parts {
       for i in 0..<(n * n) { dataGram[i] += partial[part * n * n + i] }
-    }
-    let rowSums = rowSums
-    parallelFor(n, threads: threads) { rows in
-      for i in rows {
-        var sum = 0.0
-        for f in 0..<p { sum += x[i * p + f] }
-        rowSums[i] = sum
-      }
     }
   }
 

@@ -9,12 +9,12 @@ public func ll_dict_learning_f64(
   _ dictionary: UnsafeMutablePointer<Double>?, _ code: UnsafeMutablePointer<Double>?,
   _ errors: UnsafeMutablePointer<Double>?, _ iterations: UnsafeMutablePointer<Int64>?,
   _ converged: UnsafeMutablePointer<Int32>?, _ extrapolationState: UnsafeMutablePointer<Double>?,
-  _ previousSweep: UnsafeMutablePointer<Double>?, _ nThreads: Int32,
+  _ previousSweep: UnsafeMutablePointer<Double>?, _ dataGram: UnsafePointer<Double>?, _ nThreads: Int32,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   dictLearning(x, samples, features, atoms, alpha, tol, maxIter, codeMaxIter, codeTol, constraint,
                positiveCode, positiveDict, seed, previousCost, dictionary, code, errors, iterations,
-               converged, extrapolationState, previousSweep, nThreads, err, errLength)
+               converged, extrapolationState, previousSweep, dataGram, nThreads, err, errLength)
 }
 
 @_cdecl("ll_dict_learning_f32")
@@ -25,12 +25,12 @@ public func ll_dict_learning_f32(
   _ dictionary: UnsafeMutablePointer<Float>?, _ code: UnsafeMutablePointer<Float>?,
   _ errors: UnsafeMutablePointer<Double>?, _ iterations: UnsafeMutablePointer<Int64>?,
   _ converged: UnsafeMutablePointer<Int32>?, _ extrapolationState: UnsafeMutablePointer<Double>?,
-  _ previousSweep: UnsafeMutablePointer<Float>?, _ nThreads: Int32,
+  _ previousSweep: UnsafeMutablePointer<Float>?, _ dataGram: UnsafePointer<Double>?, _ nThreads: Int32,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   dictLearning(x, samples, features, atoms, alpha, tol, maxIter, codeMaxIter, codeTol, constraint,
                positiveCode, positiveDict, seed, previousCost, dictionary, code, errors, iterations,
-               converged, extrapolationState, previousSweep, nThreads, err, errLength)
+               converged, extrapolationState, previousSweep, dataGram, nThreads, err, errLength)
 }
 
 @_cdecl("ll_sparse_encode_lasso_f64")
@@ -60,7 +60,7 @@ private func dictLearning<T: LossLensReal>(
   _ dictionary: UnsafeMutablePointer<T>?, _ code: UnsafeMutablePointer<T>?,
   _ errors: UnsafeMutablePointer<Double>?, _ iterations: UnsafeMutablePointer<Int64>?,
   _ converged: UnsafeMutablePointer<Int32>?, _ extrapolationState: UnsafeMutablePointer<Double>?,
-  _ previousSweep: UnsafeMutablePointer<T>?, _ nThreads: Int32,
+  _ previousSweep: UnsafeMutablePointer<T>?, _ dataGram: UnsafePointer<Double>?, _ nThreads: Int32,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
@@ -81,7 +81,7 @@ private func dictLearning<T: LossLensReal>(
       x: try required(x, "X"), samples: n, features: p, dictionary: try required(dictionary, "dictionary"),
       code: try required(code, "code"), atoms: Int(atoms), options: options, previousCost: previousCost,
       errors: try required(errors, "errors"), threads: Threading.resolve(nJobs: Int(nThreads)),
-      extrapolation: extrapolation)
+      extrapolation: extrapolation, dataGram: dataGram)
     try required(iterations, "n_iter").pointee = Int64(outcome.iterations)
     try required(converged, "converged").pointee = outcome.converged ? 1 : 0
   }

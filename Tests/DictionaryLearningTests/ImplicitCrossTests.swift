@@ -43,7 +43,8 @@ final class ImplicitCrossTests: XCTestCase {
       var (x, v, work) = setUp(constraint: constraint, shift: shift, seed: 3)
       work.refreshTarget(x: x, threads: 2)
       work.refreshCross(x: x, dictionary: v, threads: 2)
-      let implicit = ImplicitCross(x: x, samples: n, features: p, atoms: k, stripes: work.stripes, threads: 2)
+      let implicit = ImplicitCross(
+        x: x, samples: n, features: p, atoms: k, stripes: work.stripes, dataGram: nil, threads: 2)
       var random = Xoshiro256(seed: 1)
       let redrawn = DictionaryUpdate.sweep(
         work, x: x, dictionary: &v, constraint: constraint, positive: positive, implicit: implicit,
@@ -73,7 +74,13 @@ final class ImplicitCrossTests: XCTestCase {
       (scalars + 3).update(from: previousWork.cross, count: n * k)
       previousSweep.update(from: previous, count: k * p)
       let state = ExtrapolationState(scalars: scalars, previousSweep: previousSweep)
-      let implicit = ImplicitCross(x: x, samples: n, features: p, atoms: k, stripes: work.stripes, threads: 2)
+      // The route given X Xᵀ from outside behaves as the one that forms it.
+      var gram = [Double](repeating: 0, count: n * n)
+      for i in 0..<n {
+        for j in 0..<n { gram[i * n + j] = (0..<p).reduce(0.0) { $0 + x[i * p + $1] * x[j * p + $1] } }
+      }
+      let implicit = ImplicitCross(
+        x: x, samples: n, features: p, atoms: k, stripes: work.stripes, dataGram: gram, threads: 2)
       let point = ExtrapolatedPoint<Double>(samples: n, features: p, atoms: k)
       point.extrapolate(work, x: x, sweep: v, previous: previousSweep, state: state, into: point.spare,
                         constraint: constraint, positive: true, implicit: implicit, threads: 2)

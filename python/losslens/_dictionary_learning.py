@@ -34,7 +34,8 @@ def leading_left_singular_vectors(gram, count):
 
 def _svd_start(X, n_components):
     """scikit-learn's SVD start ``(U, S Vᵀ)`` of ``X = U S Vᵀ``, signs fixed as ``svd_flip`` fixes them,
-    truncated to the leading ``n_components`` singular triplets (fewer when X has fewer).
+    truncated to the leading ``n_components`` singular triplets (fewer when X has fewer), and the
+    Gram matrix ``X Xᵀ`` when this route formed it (else None).
 
     For wide float64 ``X`` (n_features >= 4 n_samples, e.g. LDD's ``L_Δᵀ``) ``U`` comes from the
     eigenvectors of the small Gram matrix ``X Xᵀ`` and ``S Vᵀ = Uᵀ X``: two BLAS products instead of a
@@ -46,14 +47,17 @@ def _svd_start(X, n_components):
     if X.dtype != np.float64 or n_features < 4 * n_samples:
         code, singular_values, dictionary = np.linalg.svd(X, full_matrices=False)
         code, dictionary = svd_flip(code, dictionary)
-        return code[:, :n_components], (singular_values[:, np.newaxis] * dictionary)[:n_components]
+        return code[:, :n_components], (singular_values[:, np.newaxis] * dictionary)[:n_components], None
     with threadpool_limits(1, user_api="blas"):
-        code = leading_left_singular_vectors(X @ X.T, min(n_components, n_samples))
-        return code, code.T @ X
+        gram = X @ X.T
+        code = leading_left_singular_vectors(gram, min(n_components, n_samples))
+        return code, code.T @ X, gram
 
 
 def _initial_factors(X, n_components, dict_init, code_init, dict_constraint):
-    """Starting code and dictionary: the given inits, else scikit-learn's SVD start."""
+    """Starting code and dictionary: the given inits, else scikit-learn's SVD start; and ``X Xᵀ`` when
+    the start formed it (None otherwise)."""
+    gram = None
     if dict_init is not None and code_init is not None:
         code = np.array(code_init, dtype=X.dtype, order="C")
         dictionary = np.array(dict_init, dtype=X.dtype, order="C")
@@ -64,14 +68,15 @@ def _initial_factors(X, n_components, dict_init, code_init, dict_constraint):
         # a tall X (whose n×n Gram matrix would outgrow X) takes the SVD.
         if X.shape[0] <= X.shape[1]:
             with threadpool_limits(1, user_api="blas"):  # as in _svd_start
-                code = leading_left_singular_vectors(X @ X.T, min(n_components, *X.shape))
+                gram = X @ X.T
+                code = leading_left_singular_vectors(gram, min(n_components, *X.shape))
                 dictionary = code.T @ X
         else:
-            code, dictionary = _svd_start(X, n_components)
+            code, dictionary, gram = _svd_start(X, n_components)
         dictionary = np.abs(dictionary)
         dictionary /= np.maximum(dictionary.sum(axis=1, keepdims=True), np.finfo(X.dtype).tiny)
     else:
-        code, dictionary = _svd_start(X, n_components)
+        code, dictionary, gram = _svd_start(X, n_components)
     rank = len(dictionary)
     if n_components <= rank:
         code, dictionary = code[:, :n_components], dictionary[:n_components]
@@ -88,7 +93,9 @@ def _initial_factors(X, n_components, dict_init, code_init, dict_constraint):
         )
     if not (np.isfinite(code).all() and np.isfinite(dictionary).all()):
         raise ValueError("code_init and dict_init must be finite")
-    return np.ascontiguousarray(code, dtype=X.dtype), np.ascontiguousarray(dictionary, dtype=X.dtype)
+    if gram is not None and gram.dtype != np.float64:
+        gram = None  # the core takes X Xᵀ in double precision only
+    return np.ascontiguousarray(code, dtype=X.dtype), np.ascontiguousarray(dictionary, dtype=X.dtype), gram
 
 
 def dict_learning_native(
@@ -104,7 +111,7 @@ def dict_learning_native(
     ``extrapolate`` keeps, after every sweep, the cheaper of the sweep and an extrapolated dictionary.
     """
     random_state = check_random_state(random_state)
-    code, dictionary = _initial_factors(X, n_components, dict_init, code_init, dict_constraint)
+    code, dictionary, gram = _initial_factors(X, n_components, dict_init, code_init, dict_constraint)
     errors = np.empty(max(max_iter, 1), dtype=np.float64)
     threads = check_n_jobs(n_jobs)
     extrapolation = {}
@@ -124,7 +131,7 @@ def dict_learning_native(
         n_run, converged = _core.dict_learning(
             X, dictionary, code, errors[done:], alpha, tol, count, code_max_iter, _CODE_TOL,
             _CONSTRAINTS[dict_constraint], positive_code, positive_dict,
-            int(random_state.randint(np.iinfo(np.int64).max)), previous, threads, **extrapolation,
+            int(random_state.randint(np.iinfo(np.int64).max)), previous, threads, data_gram=gram, **extrapolation,
         )
         done += n_run
         previous = errors[done - 1]

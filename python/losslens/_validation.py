@@ -112,7 +112,7 @@ def check_squares_representable(X, name, dtype=None):
     """
     dtype = np.dtype(X.dtype if dtype is None else dtype)
     limit = np.sqrt(np.finfo(dtype).max / max(1, X.size))
-    peak = float(np.abs(X).max(initial=0))
+    peak = max(float(X.max(initial=0)), -float(X.min(initial=0)))  # |X|.max() without an |X| temporary
     if peak > limit:
         raise ValueError(
             f"{name} has entries up to {peak:.3g}: sums of their squares overflow {dtype} "

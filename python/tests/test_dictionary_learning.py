@@ -121,7 +121,7 @@ def test_extrapolated_fit_split_by_callbacks_equals_one_call(rng):
     np.testing.assert_allclose(split.components_, whole.components_, atol=1e-8)
 
 
-def test_core_rejects_a_bad_extrapolation_state(rng):
+def test_core_rejects_bad_optional_buffers(rng):
     from losslens import _core
 
     X = dense_data(rng, n=6, p=5)
@@ -131,6 +131,8 @@ def test_core_rejects_a_bad_extrapolation_state(rng):
         _core.dict_learning(*call, extrapolation_state=np.zeros(4), previous_sweep=np.empty((2, 5)))
     with pytest.raises(ValueError, match="previous_sweep"):
         _core.dict_learning(*call, extrapolation_state=np.zeros(15), previous_sweep=np.empty((3, 5)))
+    with pytest.raises(ValueError, match="data_gram"):
+        _core.dict_learning(*call, data_gram=np.eye(5))
 
 
 def test_simplex_constraint_is_exact(rng):
@@ -148,7 +150,8 @@ def test_svd_start_of_wide_x_equals_numpy_svd(rng):
     from losslens._dictionary_learning import _svd_start
 
     X = rng.normal(size=(12, 400)) * np.linspace(3, 0.5, 12)[:, None]
-    code, dictionary = _svd_start(X, 5)
+    code, dictionary, gram = _svd_start(X, 5)
+    np.testing.assert_allclose(gram, X @ X.T, rtol=1e-12)
     u, s, vt = np.linalg.svd(X, full_matrices=False)
     u, vt = svd_flip(u, vt)
     np.testing.assert_allclose(code, u[:, :5], atol=1e-10)

@@ -12,7 +12,8 @@ import LossLensCore
 /// The state lives in caller-owned buffers so that a fit split into several calls continues
 /// exactly where it stopped.
 public struct ExtrapolationState<T: LossLensReal> {
-  /// `[β, cap, hasPrevious]`, then `C_prev = X W_prevᵀ` (n×K): `3 + n·K` values.
+  /// `[β, cap, hasPrevious]`, then `C_prev = X W_prevᵀ` (n×K): `3 + n·K` values; a fit starts
+  /// from `[0.5, 1, 0]`.
   public var scalars: UnsafeMutablePointer<Double>
   /// The previous sweep's dictionary `W_prev` (K×p).
   public var previousSweep: UnsafeMutablePointer<T>
@@ -23,9 +24,7 @@ public struct ExtrapolationState<T: LossLensReal> {
     self.previousSweep = previousSweep
   }
 
-  /// The state before the first iteration: β = 0.5, cap 1, no previous sweep.
-  public static func initialScalars() -> [Double] { [0.5, 1, 0] }
-
+  /// β's growth after Ŵ wins, the cap's growth, and β's decay after Ŵ loses (Ang & Gillis' values).
   static var growth: Double { 1.05 }
   static var capGrowth: Double { 1.01 }
   static var decay: Double { 1.5 }

@@ -6,8 +6,8 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import svd_flip
-from threadpoolctl import threadpool_limits
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from . import _core
 from ._validation import check_n_jobs, check_squares_representable
@@ -209,7 +209,8 @@ class DictionaryLearning(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         ``sum(V_k) = 1``, enforced exactly by Euclidean projection (Condat 2016), as LDD eq. (11) needs.
     extrapolate : bool, default=True
         Try an extrapolated dictionary after every sweep and keep it when it costs less. False runs
-        scikit-learn's iteration exactly (same iterates, ``error_`` and ``n_iter_``).
+        scikit-learn's iteration (its iterates, ``error_`` and ``n_iter_``, up to the tolerance of
+        the Lasso solves).
 
     Attributes
     ----------

@@ -58,7 +58,9 @@ enum DictionaryUpdate {
         redraw(atom: atom, from: x, samples: n, features: p, random: &random)
         for i in 0..<n { work.code[i * k + a] = 0 }
         redrawn += 1
-        for s in 0..<stripes.count { AtomProjection.measure(work, stripe: s, positive: positive) }
+        if constraint == .unitNorm {
+          for s in 0..<stripes.count { AtomProjection.measure(work, stripe: s, positive: positive) }
+        }
         AtomProjection.project(work, into: row, atom: a, constraint: constraint, positive: positive,
                                implicit: nil, threads: threads)
         implicit?.setDirect(atom: a, x: asDouble(x), row: asDouble(row))

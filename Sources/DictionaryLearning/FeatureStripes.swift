@@ -66,13 +66,8 @@ struct FeatureStripes {
                beta: 0, c: partialGram + s * kk, ldc: k)
       }
     }
-    for i in 0..<nk { cross[i] = 0 }
-    for i in 0..<kk { gram[i] = 0 }
-    for s in 0..<count {
-      let partC = partialCross + s * nk, partG = partialGram + s * kk
-      for i in 0..<nk { cross[i] += Double(partC[i]) }
-      for i in 0..<kk { gram[i] += Double(partG[i]) }
-    }
+    sumInStripeOrder(partialCross, size: nk, into: cross)
+    sumInStripeOrder(partialGram, size: kk, into: gram)
   }
 
   /// `G = V Vᵀ` (K×K, full) in double precision from per-stripe partial products.
@@ -90,9 +85,16 @@ struct FeatureStripes {
                beta: 0, c: partialGram + s * kk, ldc: k)
       }
     }
-    for i in 0..<kk { gram[i] = 0 }
+    sumInStripeOrder(partialGram, size: kk, into: gram)
+  }
+
+  /// `total = Σ_s partial[s]` over the `count` stripes' blocks of `size` values, in stripe order.
+  private func sumInStripeOrder<T: LossLensReal>(
+    _ partial: UnsafePointer<T>, size: Int, into total: UnsafeMutablePointer<Double>
+  ) {
+    for i in 0..<size { total[i] = 0 }
     for s in 0..<count {
-      for i in 0..<kk { gram[i] += Double(partialGram[s * kk + i]) }
+      for i in 0..<size { total[i] += Double(partial[s * size + i]) }
     }
   }
 

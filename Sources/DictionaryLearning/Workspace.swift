@@ -19,7 +19,7 @@ final class Workspace<T: LossLensReal> {
   let usage: UnsafeMutablePointer<Double>, usageBLAS: UnsafeMutablePointer<T>
   /// `B = Uᵀ X` (K×p).
   let target: UnsafeMutablePointer<T>
-  /// `Vᵀ A_k` (p) and the atom being updated, in double precision (p).
+  /// `Vᵀ A_k` (p; the float sweep's prediction) and the atom being updated, in double precision (p).
   let mixed: UnsafeMutablePointer<T>, atom: UnsafeMutablePointer<Double>
   /// The preimage of a projected atom, kept for its clipped entries (p).
   let preimageAtom: UnsafeMutablePointer<Double>

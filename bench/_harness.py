@@ -3,7 +3,12 @@
 Every case times losslens and its reference on the same inputs in the same process and prints
 ours, reference, their ratio and a quality figure side by side.
 """
+import sys
 import time
+from pathlib import Path
+
+# The NumPy reference implementations live with the tests (python/tests/_reference.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python" / "tests"))
 
 
 def best_time(fn, repeat=3, min_total=0.2):

@@ -2,9 +2,9 @@
 import numpy as np
 
 import losslens
-from losslens._reference import polca_allocation
 
 from _harness import best_time, row
+from _reference import polca_allocation
 
 CASES = [
     ("paper arithmetic scale T=200 n=5000 m=10", (200, 5000, 10)),

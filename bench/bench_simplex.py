@@ -2,9 +2,9 @@
 import numpy as np
 
 import losslens
-from losslens._reference import project_simplex_sort
 
 from _harness import best_time, row
+from _reference import project_simplex_sort
 
 CASES = [
     ("LDD dictionary columns 30000x10, axis=0", (30000, 10), 0),

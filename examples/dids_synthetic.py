@@ -6,9 +6,14 @@ mean task loss than uniform and random mixtures, also as the share of irrelevant
 
 Run: python examples/dids_synthetic.py
 """
+import sys
+from pathlib import Path
+
 import numpy as np
 
-from losslens._dids_synthetic import make_multidomain_problem, train
+# NumPy references and synthetic problems live with the tests (python/tests/).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python" / "tests"))
+from _dids_synthetic import make_multidomain_problem, train
 
 # DIDS as in the paper (divergence impact, softmax); with the Fisher kernel and linear weights
 # (kernel impact normalised by Σ|I|); and exactly as the authors' code (kernel impact normalised by

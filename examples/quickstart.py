@@ -3,13 +3,17 @@
 Each image is projected onto the probability simplex (a distribution over its 64 pixels); the
 class-average distributions are then compared. Runs in a few seconds.
 """
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits
 
 import losslens
-from losslens._reference import project_simplex_sort
+# NumPy references and synthetic problems live with the tests (python/tests/).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python" / "tests"))
+from _reference import project_simplex_sort
 
 
 def main():

@@ -16,19 +16,15 @@ if "OPENBLAS_CORETYPE" not in _os.environ:
         pass
 
 from . import _core  # noqa: E402
+from . import dictionary_learning, dids, hdbscan, kmeans, ldd, linalg, polca  # noqa: E402
 from ._config import get_num_threads, set_num_threads, show_config  # noqa: E402
-from ._hdbscan import HDBSCAN  # noqa: E402
 from ._simplex import project_simplex  # noqa: E402
-from ._kmeans import KMeans  # noqa: E402
-from . import linalg  # noqa: E402
-from ._sketch import GradientSketch  # noqa: E402
-from ._sampler import DomainSampler  # noqa: E402
-from . import dids  # noqa: E402
-from . import polca  # noqa: E402
-from ._polca import POLCA  # noqa: E402
-from ._dictionary_learning import DictionaryLearning  # noqa: E402
-from ._ldd import LDD  # noqa: E402
-from ._recorder import LossRecorder  # noqa: E402
+from .dictionary_learning import DictionaryLearning  # noqa: E402
+from .dids import DomainSampler, GradientSketch  # noqa: E402
+from .hdbscan import HDBSCAN  # noqa: E402
+from .kmeans import KMeans  # noqa: E402
+from .ldd import LDD, LossRecorder  # noqa: E402
+from .polca import POLCA  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -43,7 +39,11 @@ __all__ = [
     "DomainSampler",
     "GradientSketch",
     "KMeans",
+    "dictionary_learning",
     "dids",
+    "hdbscan",
+    "kmeans",
+    "ldd",
     "POLCA",
     "DictionaryLearning",
     "LDD",

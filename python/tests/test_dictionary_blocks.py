@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from losslens import _core
-from losslens._dictionary_learning import _CODE_TOL
+from losslens.dictionary_learning._estimator import _CODE_TOL
 
 
 def test_block_products_target_and_atom_match_numpy(rng):

@@ -147,7 +147,7 @@ def test_svd_start_of_wide_x_equals_numpy_svd(rng):
     """The Gram-matrix route of a wide X gives scikit-learn's svd_flip-signed SVD start."""
     from sklearn.utils.extmath import svd_flip
 
-    from losslens._dictionary_learning import _svd_start
+    from losslens.dictionary_learning._estimator import _svd_start
 
     X = rng.normal(size=(12, 400)) * np.linspace(3, 0.5, 12)[:, None]
     code, dictionary, gram = _svd_start(X, 5)

@@ -1,4 +1,4 @@
-"""DIDS pieces against NumPy twins (losslens._reference), scipy's curve_fit and exact invariants."""
+"""DIDS pieces against NumPy twins (python/tests/_reference.py), scipy's curve_fit and exact invariants."""
 import warnings
 
 import numpy as np
@@ -7,7 +7,7 @@ from scipy.optimize import curve_fit
 from sklearn.utils.estimator_checks import check_estimator
 
 from losslens import DomainSampler, GradientSketch, _core, dids
-from losslens import _reference as ref
+import _reference as ref
 
 
 def _projection_matrix(sketch, h):

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from losslens._dids_synthetic import make_multidomain_problem, train
+from _dids_synthetic import make_multidomain_problem, train
 
 
 @pytest.mark.parametrize("n_irrelevant", [1, 4, 16])

@@ -4,7 +4,7 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
 import losslens
-from losslens._reference import polca_allocation
+from _reference import polca_allocation
 from losslens.polca import POLCA, HessianBasis, exact_loss_clusters, homogeneity
 
 

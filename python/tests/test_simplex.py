@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import losslens
-from losslens._reference import project_simplex_sort
+from _reference import project_simplex_sort
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -3,7 +3,7 @@ import numpy as np
 import torch
 from torch.func import functional_call, grad, vmap
 
-from .._sampler import DomainSampler
+from ..dids import DomainSampler
 from ..dids import empirical_fisher_diagonal, fim_impact
 
 

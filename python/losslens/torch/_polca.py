@@ -16,7 +16,7 @@ import torch
 from torch.func import functional_call, grad
 from torch.func import jvp as _torch_jvp
 
-from .._polca import POLCA, HessianBasis
+from ..polca import POLCA, HessianBasis
 
 
 def jvp(func, primals, tangents):

@@ -6,80 +6,11 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from . import _core
-from ._dask import is_dask_array
-from ._dictionary_learning import _CODE_TOL, dict_learning_native
-from ._simplex import project_simplex
-from ._validation import as_real_array, check_n_jobs, check_scalar, check_squares_representable
-
-
-def _loss_differences(losses):
-    """LDD eq. (3)-(4) transposed: row t of the result is Δℓ^(t+1) = ℓ^(t) − ℓ^(t+1), C-contiguous float64.
-
-    ``losses`` has shape (n_samples, n_checkpoints) in any memory layout; a transposed checkpoint-major
-    array (``LossRecorder.losses``) is read in place and the differences come out without a transpose copy.
-    """
-    by_checkpoint = losses.T
-    differences = np.empty((by_checkpoint.shape[0] - 1, by_checkpoint.shape[1]), dtype=np.float64)
-    return np.subtract(by_checkpoint[:-1], by_checkpoint[1:], out=differences)
-
-
-def check_loss_layout(array, name, min_columns):
-    """The checks of a loss matrix that need no pass over its values: real dtype, 2-D, large enough."""
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_checkpoints), got an array of shape {array.shape}")
-    if array.shape[0] < 1 or array.shape[1] < min_columns:
-        raise ValueError(f"{name} must have at least 1 sample and {min_columns} columns, got shape {array.shape}")
-
-
-def _check_losses(losses, name, min_columns):
-    """Validate a loss (or loss-difference) matrix without copying a float array that is already fine."""
-    array = np.asarray(losses)
-    check_loss_layout(array, name, min_columns)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinity")
-    return check_squares_representable(array, name, dtype=np.float64)  # differences are taken in float64
-
-
-def _domain_losses(code_differences, gram, mean_projection, loss_sums):
-    """Integrate A_Δ into domain losses a^(t) (K, T+1), fixing the integration constant.
-
-    With P(t) = Σ_{s≤t} Δa^(s) (P(0) = 0) every choice is a^(t) = c − P(t). The constant c is
-    (1) at least b = max_t P(t), so that every a_k^(t) ≥ 0 (Assumption 2);
-    (2) of total Σ_k c_k = max(Σ_k b_k, mean_t(Σ_i ℓ_i^(t) + Σ_k P_k(t))), the least-squares fit of
-        Σ_k a_k^(t) ≈ Σ_i ℓ_i^(t) over t (eq. 8) subject to (1);
-    (3) split among domains by least squares on the samples, min ‖mean_t(ℓ^(t) − D a^(t))‖² (eq. 6),
-        over the simplex of that total above b (projected gradient, exact Euclidean projection).
-    D enters only through ``gram`` = DᵀD (K, K) and ``mean_projection`` = Dᵀ mean_t ℓ^(t) (K,), sums
-    over samples that a distributed fit reduces block by block. Without losses (``mean_projection``
-    None) c = b: every domain's loss curve bottoms out at 0.
-    """
-    cumulative = np.zeros((code_differences.shape[0], code_differences.shape[1] + 1))
-    np.cumsum(code_differences, axis=1, out=cumulative[:, 1:])
-    lower = cumulative.max(axis=1)
-    if mean_projection is None:
-        return lower[:, None] - cumulative
-    total = max(lower.sum(), float(np.mean(loss_sums + cumulative.sum(axis=0))))
-    excess = total - lower.sum()
-    offset = np.zeros_like(lower)
-    if excess > 0:
-        # min_u 0.5‖D(b + u) − m‖², u ≥ 0, Σu = excess, with m = mean_t ℓ^(t) + D mean_t P(t):
-        # the gradient at u is DᵀD u − Dᵀ(m − D b).
-        linear = mean_projection + gram @ (cumulative.mean(axis=1) - lower)
-        step = 1.0 / max(np.linalg.eigvalsh(gram)[-1], np.finfo(float).tiny)
-        offset = np.full_like(lower, excess / len(lower))
-        momentum, t_k = offset.copy(), 1.0
-        for _ in range(500):
-            updated = project_simplex(momentum - step * (gram @ momentum - linear), radius=excess)
-            t_next = 0.5 * (1 + np.sqrt(1 + 4 * t_k * t_k))
-            momentum = updated + (t_k - 1) / t_next * (updated - offset)
-            if np.abs(updated - offset).max() <= 1e-12 * excess:
-                offset = updated
-                break
-            offset, t_k = updated, t_next
-    return (lower + offset)[:, None] - cumulative
+from .. import _core
+from .._dask import is_dask_array
+from .._validation import as_real_array, check_n_jobs, check_scalar
+from ..dictionary_learning._estimator import _CODE_TOL, dict_learning_native
+from ._common import Decomposition, check_losses, domain_losses, lasso_objective, loss_differences, progress_bar
 
 
 class LDD(BaseEstimator):
@@ -174,11 +105,11 @@ class LDD(BaseEstimator):
         equals the in-memory fit's to rounding (see ``docs/scaling.md``).
         """
         if is_dask_array(losses):
-            from ._ldd_dask import fit_dask
+            from ._dask import fit_dask
 
-            return fit_dask(self, losses, "losses", None)
-        losses = _check_losses(losses, "losses", 2)
-        differences = _loss_differences(losses)
+            return self._store(fit_dask(self, losses, "losses", None))
+        losses = check_losses(losses, "losses", 2)
+        differences = loss_differences(losses)
         mean_losses = losses.mean(axis=1, dtype=np.float64)
         loss_sums = losses.sum(axis=0, dtype=np.float64)
         return self._fit(differences, mean_losses, loss_sums)
@@ -192,10 +123,10 @@ class LDD(BaseEstimator):
         ``dask.array`` chunked along samples, as in ``fit``.
         """
         if is_dask_array(L_delta):
-            from ._ldd_dask import fit_dask
+            from ._dask import fit_dask
 
-            return fit_dask(self, L_delta, "differences", initial_losses)
-        L_delta = _check_losses(L_delta, "L_delta", 1)
+            return self._store(fit_dask(self, L_delta, "differences", initial_losses))
+        L_delta = check_losses(L_delta, "L_delta", 1)
         differences = np.ascontiguousarray(L_delta.T, dtype=np.float64)
         if initial_losses is None:
             return self._fit(differences, None, None)
@@ -235,7 +166,7 @@ class LDD(BaseEstimator):
         n_steps, n_samples = X.shape
         n_domains = self._check_params(n_samples, n_steps)
         random_state = check_random_state(self.random_state)
-        bar = _progress_bar(self.progress and not self.verbose, self.max_iter * self.n_init, "LDD")
+        bar = progress_bar(self.progress and not self.verbose, self.max_iter * self.n_init, "LDD")
         best = None
         try:
             for restart in range(self.n_init):
@@ -247,7 +178,7 @@ class LDD(BaseEstimator):
                     X, n_domains, alpha=self.alpha, max_iter=self.max_iter, tol=self.tol, dict_constraint="simplex",
                     random_state=random_state, n_jobs=self.n_jobs, verbose=self.verbose, progress=bar,
                     extrapolate=self.extrapolate, **inits)
-                objective = _objective(X, code, dictionary, self.alpha)
+                objective = lasso_objective(X, code, dictionary, self.alpha)
                 if bar is not None:
                     bar.update(self.max_iter - n_iter)
                 if best is None or objective < best[0]:
@@ -255,16 +186,28 @@ class LDD(BaseEstimator):
         finally:
             if bar is not None:
                 bar.close()
-        self.objective_, code, dictionary, self.n_iter_ = best
-        self.dictionary_ = np.ascontiguousarray(dictionary.T)
-        self.code_differences_ = np.ascontiguousarray(code.T)
+        best_objective, code, dictionary, n_iter = best
         residual = X - code @ dictionary
-        self.reconstruction_error_ = float(np.linalg.norm(residual) / max(np.linalg.norm(X), np.finfo(float).tiny))
-        self.multiplicity_ = self.dictionary_.sum(axis=1)  # LDD eq. (12)
-        mean_projection = None if mean_losses is None else self.dictionary_.T @ mean_losses
-        self.domain_losses_ = _domain_losses(
-            self.code_differences_, self.dictionary_.T @ self.dictionary_, mean_projection, loss_sums)
-        self.loss_sum_residual_ = None if loss_sums is None else self.domain_losses_.sum(axis=0) - loss_sums
+        dictionary = np.ascontiguousarray(dictionary.T)
+        code_differences = np.ascontiguousarray(code.T)
+        mean_projection = None if mean_losses is None else dictionary.T @ mean_losses
+        losses = domain_losses(code_differences, dictionary.T @ dictionary, mean_projection, loss_sums)
+        return self._store(Decomposition(
+            objective=best_objective, n_iter=n_iter, dictionary=dictionary, code_differences=code_differences,
+            reconstruction_error=float(np.linalg.norm(residual) / max(np.linalg.norm(X), np.finfo(float).tiny)),
+            multiplicity=dictionary.sum(axis=1),  # LDD eq. (12)
+            domain_losses=losses, loss_sum_residual=None if loss_sums is None else losses.sum(axis=0) - loss_sums))
+
+    def _store(self, fitted):
+        """Copy a :class:`Decomposition` onto the fitted attributes; returns self."""
+        self.objective_ = fitted.objective
+        self.n_iter_ = fitted.n_iter
+        self.dictionary_ = fitted.dictionary
+        self.code_differences_ = fitted.code_differences
+        self.reconstruction_error_ = fitted.reconstruction_error
+        self.multiplicity_ = fitted.multiplicity
+        self.domain_losses_ = fitted.domain_losses
+        self.loss_sum_residual_ = fitted.loss_sum_residual
         return self
 
     def transform(self, new_losses):
@@ -274,10 +217,10 @@ class LDD(BaseEstimator):
         difference is Lasso-coded against D; returns A_Δ of shape (n_domains, n_new_checkpoints − 1).
         """
         check_is_fitted(self)
-        losses = _check_losses(new_losses, "new_losses", 2)
+        losses = check_losses(new_losses, "new_losses", 2)
         if losses.shape[0] != self.dictionary_.shape[0]:
             raise ValueError(f"new_losses must have {self.dictionary_.shape[0]} rows (samples), got {losses.shape[0]}")
-        X = _loss_differences(losses)
+        X = loss_differences(losses)
         code = np.zeros((X.shape[0], self.dictionary_.shape[1]))
         _core.sparse_encode_lasso(X, np.ascontiguousarray(self.dictionary_.T), code, float(self.alpha), False,
                                   1000, _CODE_TOL, check_n_jobs(self.n_jobs))
@@ -291,7 +234,7 @@ class LDD(BaseEstimator):
         column = self.dictionary_[:, k]
         n = min(n, len(column))
         if is_dask_array(column):
-            from ._ldd_dask import top_samples_dask
+            from ._dask import top_samples_dask
 
             return top_samples_dask(column, n)
         top = np.argpartition(-column, n - 1)[:n]
@@ -311,7 +254,7 @@ class LDD(BaseEstimator):
         n_keep = check_scalar(n_keep, "n_keep", kind=numbers.Integral, low=1, high=len(weights))
         random_state = check_random_state(random_state)
         if is_dask_array(weights):
-            from ._ldd_dask import prune_dask
+            from ._dask import prune_dask
 
             return prune_dask(weights, n_keep, random_state)
         uniform = random_state.random_sample(len(weights))
@@ -379,28 +322,12 @@ class LDD(BaseEstimator):
         return ax
 
 
-def _objective(X, code, dictionary, alpha):
-    """0.5 ‖X − U V‖²_F + alpha ‖U‖₁,₁ evaluated directly."""
-    return float(0.5 * np.square(X - code @ dictionary).sum() + alpha * np.abs(code).sum())
-
-
 def _axes(ax):
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
 
     return plt.subplots()[1]
-
-
-def _progress_bar(enabled, total, description):
-    """A tqdm bar when enabled and tqdm is installed, else None."""
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, desc=description, leave=False)
 
 
 __all__ = ["LDD"]

@@ -8,8 +8,8 @@ threaded scheduler).
 import numpy as np
 from scipy import sparse
 
-from . import _core
-from ._dask import import_dask
+from .. import _core
+from .._dask import import_dask
 
 
 def _centred(x, w, mean):

@@ -8,9 +8,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _core
-from ._dask import is_dask_array, whole_rows
-from ._validation import check_n_jobs
+from .. import _core
+from .._dask import is_dask_array, whole_rows
+from .._validation import check_n_jobs
 
 _KINDS = {"rademacher": 0, "gaussian": 1}
 

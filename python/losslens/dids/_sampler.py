@@ -4,9 +4,9 @@ import numbers
 import numpy as np
 from sklearn.utils import check_random_state
 
-from . import _core
-from ._validation import as_real_array, check_probabilities, check_scalar
-from .dids import potential
+from .. import _core
+from .._validation import as_real_array, check_probabilities, check_scalar
+from ._decay import potential
 
 _NORMALIZATIONS = {"softmax": 0, "linear": 1}
 _IMPACT_NORMALIZATIONS = {"max_gap": 0, "sum": 1, "none": 2}

@@ -9,8 +9,8 @@ from sklearn.utils.extmath import svd_flip
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from . import _core
-from ._validation import check_n_jobs, check_squares_representable
+from .. import _core
+from .._validation import check_n_jobs, check_squares_representable
 
 _CONSTRAINTS = {"unit_norm": 0, "simplex": 1}
 # scikit-learn's sparse_encode solves its "lasso_cd" codes to this duality-gap tolerance.

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import pairwise_distances_chunked
 
-from ._hdbscan import HDBSCAN
-from ._validation import as_real_array
+from ..hdbscan import HDBSCAN
+from .._validation import as_real_array
 
 # Labels that are not clusters.
 OUTLIER = -1  # HDBSCAN noise

@@ -5,8 +5,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils.validation import validate_data
 
-from . import _core
-from ._validation import check_n_jobs, check_scalar
+from .. import _core
+from .._validation import check_n_jobs, check_scalar
 
 _METRICS = {
     "euclidean": 0, "l2": 0,

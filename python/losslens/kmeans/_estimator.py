@@ -9,9 +9,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _core
-from ._dask import is_dask_array, whole_rows
-from ._validation import check_n_jobs, check_sample_weight
+from .. import _core
+from .._dask import is_dask_array, whole_rows
+from .._validation import check_n_jobs, check_sample_weight
 
 _ALGORITHMS = {"lloyd": 0, "elkan": 1}
 
@@ -232,7 +232,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
 
     def _fit_dask(self, X, sample_weight):
         """``fit`` on a ``dask.array`` (see ``fit``)."""
-        from ._kmeans_dask import DaskKMeansData, kmeans_parallel, lloyd, random_rows
+        from ._dask import DaskKMeansData, kmeans_parallel, lloyd, random_rows
 
         X = whole_rows(X, None)
         if X.shape[0] < self.n_clusters:

@@ -182,7 +182,7 @@ class LossRecorder:
             return source.read_all().T
         if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
             raise ValueError(f"chunks must be a positive int or None, got {chunks!r}")
-        from ._dask import import_dask
+        from .._dask import import_dask
 
         _, da = import_dask()
         return da.from_array(

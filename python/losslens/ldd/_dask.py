@@ -26,10 +26,11 @@ equals the in-memory fit to rounding.
 import numpy as np
 from sklearn.utils import check_random_state
 
-from . import _core
-from ._dask import import_dask, whole_rows
-from ._dictionary_learning import _CALLBACK_EVERY, _CODE_TOL, _PROGRESS_EVERY, leading_left_singular_vectors
-from ._validation import check_n_jobs
+from .. import _core
+from .._dask import import_dask, whole_rows
+from .._validation import check_n_jobs
+from ..dictionary_learning._estimator import _CALLBACK_EVERY, _CODE_TOL, _PROGRESS_EVERY, leading_left_singular_vectors
+from ._common import Decomposition, check_loss_layout, domain_losses, loss_differences, progress_bar
 
 # DictionaryUpdate.sweep redraws an atom whose usage A_kk is at most this.
 _USAGE_FLOOR = 1e-6
@@ -43,11 +44,9 @@ _CODE_MAX_ITER = 1000
 
 def _differences(data, kind):
     """X_b (steps × block samples, float64) of a block of losses or of loss differences, as in memory."""
-    from ._ldd import _loss_differences
-
     array = np.asarray(data[0])
     if kind == "losses":
-        return _loss_differences(array)
+        return loss_differences(array)
     return np.ascontiguousarray(array.T, dtype=np.float64)
 
 
@@ -366,11 +365,9 @@ class _DistributedFit:
 
 
 def fit_dask(model, array, kind, initial_losses):
-    """``LDD.fit`` (kind "losses") / ``fit_differences`` (kind "differences") on a dask array; sets the
-    fitted attributes of `model`: the same values as the in-memory fit, with ``dictionary_`` and
-    ``multiplicity_`` lazy dask arrays chunked like the input's rows."""
-    from ._ldd import _domain_losses, _progress_bar, check_loss_layout
-
+    """``LDD.fit`` (kind "losses") / ``fit_differences`` (kind "differences") on a dask array, with the
+    parameters of `model` (which it does not modify): a :class:`Decomposition` with the same values as the
+    in-memory fit, whose ``dictionary`` and ``multiplicity`` are lazy dask arrays chunked like the input's rows."""
     name = "losses" if kind == "losses" else "L_delta"
     check_loss_layout(array, name, 2 if kind == "losses" else 1)
     data = _BlockData(array, kind, initial_losses, name)
@@ -386,7 +383,7 @@ def fit_dask(model, array, kind, initial_losses):
     random_state = check_random_state(model.random_state)
     norms = _summed([(s["norms"],) for s in first], 0)
     fit = _DistributedFit(data, n_domains, model.alpha, check_n_jobs(model.n_jobs), model.verbose)
-    bar = _progress_bar(model.progress and not model.verbose, model.max_iter * model.n_init, "LDD")
+    bar = progress_bar(model.progress and not model.verbose, model.max_iter * model.n_init, "LDD")
     best = None
     try:
         for restart in range(model.n_init):
@@ -405,19 +402,20 @@ def fit_dask(model, array, kind, initial_losses):
     finally:
         if bar is not None:
             bar.close()
-    model.objective_, code, gram, model.n_iter_, squared, states = best
+    objective, code, gram, n_iter, squared, states = best
     data.states = states
-    model.code_differences_ = np.ascontiguousarray(code.T)
-    model.reconstruction_error_ = float(np.sqrt(squared) / max(np.sqrt(norms.sum()), np.finfo(float).tiny))
-    model.dictionary_ = data.dictionary(states, n_domains)
-    model.multiplicity_ = model.dictionary_.sum(axis=1)  # LDD eq. (12)
+    code_differences = np.ascontiguousarray(code.T)
+    dictionary = data.dictionary(states, n_domains)
     loss_sums = _loss_sums(first, kind, initial_losses is not None)
     mean_projection = None
     if loss_sums is not None:
         mean_projection = _summed(data.round([("mean_projection",)], needs_data=True, update=False), 0)
-    model.domain_losses_ = _domain_losses(model.code_differences_, gram, mean_projection, loss_sums)
-    model.loss_sum_residual_ = None if loss_sums is None else model.domain_losses_.sum(axis=0) - loss_sums
-    return model
+    losses = domain_losses(code_differences, gram, mean_projection, loss_sums)
+    return Decomposition(
+        objective=objective, n_iter=n_iter, dictionary=dictionary, code_differences=code_differences,
+        reconstruction_error=float(np.sqrt(squared) / max(np.sqrt(norms.sum()), np.finfo(float).tiny)),
+        multiplicity=dictionary.sum(axis=1),  # LDD eq. (12)
+        domain_losses=losses, loss_sum_residual=None if loss_sums is None else losses.sum(axis=0) - loss_sums)
 
 
 def _loss_sums(first, kind, has_initial):

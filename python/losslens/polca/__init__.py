@@ -7,8 +7,9 @@ allocation (eqs. 4-10), then cluster the projected-loss trajectories per directi
 (:func:`exact_loss_clusters`) and score clusters with :func:`homogeneity`. With PyTorch,
 ``losslens.torch.polca_from_checkpoints`` computes all inputs. Formula choices: docs/polca.md.
 """
-from ._polca import POLCA, HessianBasis
-from ._polca_clusters import (
+from ._allocation import POLCA
+from ._basis import HessianBasis
+from ._clusters import (
     FILTERED,
     OUTLIER,
     TrajectoryClusters,

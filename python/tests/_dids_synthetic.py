@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._sampler import DomainSampler
-from .dids import empirical_fisher_diagonal, fim_impact
+from losslens.dids import DomainSampler
+from losslens.dids import empirical_fisher_diagonal, fim_impact
 
 
 @dataclass

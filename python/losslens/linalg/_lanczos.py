@@ -7,8 +7,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
-from . import _core
-from ._validation import as_real_array, check_scalar
+from .. import _core
+from .._validation import as_real_array, check_scalar
 
 _WHICH = {"LA": 0, "LM": 1, "SA": 2}
 

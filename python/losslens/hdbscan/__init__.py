@@ -1,0 +1,4 @@
+"""HDBSCAN with labels equal to the ``hdbscan`` package's and scikit-learn's; soft clustering and prediction."""
+from ._estimator import HDBSCAN
+
+__all__ = ["HDBSCAN"]

@@ -1,4 +1,4 @@
-import Glibc
+import LossLensCore
 
 /// A dissimilarity between two rows of a row-major data matrix.
 ///

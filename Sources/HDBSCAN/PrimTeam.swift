@@ -1,4 +1,4 @@
-import Glibc
+import LossLensCore
 import Synchronization
 
 /// A few threads that stay alive for a whole Prim run and split each step's scan between them.

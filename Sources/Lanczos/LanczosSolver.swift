@@ -1,4 +1,3 @@
-import Glibc
 import LossLensCore
 import _COpenBLAS
 

@@ -1,5 +1,3 @@
-import Glibc
-
 /// xoshiro256** seeded through SplitMix64: a small, fast, reproducible generator.
 ///
 /// The same seed yields the same stream on every platform, which makes `random_state` reproducible.

@@ -57,15 +57,18 @@ void ll_interrupts_end(void) {
   pthread_mutex_unlock(&interrupt_lock);
 }
 
-PyArrayObject *ll_real_array(PyObject *obj, const char *name, int min_ndim, int max_ndim, int allow_f32) {
+PyArrayObject *ll_array(PyObject *obj, const char *name, int typenum, int min_ndim, int max_ndim) {
   if (!PyArray_Check(obj)) {
     PyErr_Format(PyExc_TypeError, "%s must be a numpy.ndarray, got %s", name, Py_TYPE(obj)->tp_name);
     return NULL;
   }
   PyArrayObject *arr = (PyArrayObject *)obj;
-  int typenum = PyArray_TYPE(arr);
-  if (typenum != NPY_FLOAT64 && !(allow_f32 && typenum == NPY_FLOAT32)) {
-    PyErr_Format(PyExc_TypeError, "%s must have dtype float64%s", name, allow_f32 ? " or float32" : "");
+  int actual = PyArray_TYPE(arr);
+  if (typenum == LL_REAL ? actual != NPY_FLOAT64 && actual != NPY_FLOAT32 : actual != typenum) {
+    PyArray_Descr *want = typenum == LL_REAL ? NULL : PyArray_DescrFromType(typenum);
+    PyErr_Format(PyExc_TypeError, "%s must have dtype %s", name,
+                 want ? want->typeobj->tp_name : "float64 or float32");
+    Py_XDECREF(want);
     return NULL;
   }
   if (!PyArray_ISNBO(PyArray_DESCR(arr)->byteorder)) {
@@ -84,28 +87,25 @@ PyArrayObject *ll_real_array(PyObject *obj, const char *name, int min_ndim, int 
   return arr;
 }
 
-PyArrayObject *ll_typed_array(PyObject *obj, const char *name, int typenum, int min_ndim, int max_ndim) {
-  if (!PyArray_Check(obj)) {
-    PyErr_Format(PyExc_TypeError, "%s must be a numpy.ndarray, got %s", name, Py_TYPE(obj)->tp_name);
-    return NULL;
+_Static_assert(sizeof(ll_kmeans_algorithm) == sizeof(int), "losslens.h enums must be int-sized");
+_Static_assert(sizeof(long long) == sizeof(int64_t), "PyArg \"L\" fills int64_t option fields");
+
+int ll_enum_converter(PyObject *obj, void *out) {
+  long value = PyLong_AsLong(obj);
+  if (value == -1 && PyErr_Occurred()) return 0;
+  if (value < 0 || value > 255) {
+    PyErr_Format(PyExc_ValueError, "mode code must be in [0, 255], got %ld", value);
+    return 0;
   }
-  PyArrayObject *arr = (PyArrayObject *)obj;
-  if (PyArray_TYPE(arr) != typenum || !PyArray_ISNBO(PyArray_DESCR(arr)->byteorder)) {
-    PyArray_Descr *want = PyArray_DescrFromType(typenum);
-    PyErr_Format(PyExc_TypeError, "%s must have dtype %c (native byte order)", name, want ? want->type : '?');
-    Py_XDECREF(want);
-    return NULL;
-  }
-  if (!PyArray_IS_C_CONTIGUOUS(arr) || !PyArray_ISALIGNED(arr)) {
-    PyErr_Format(PyExc_TypeError, "%s must be C-contiguous and aligned", name);
-    return NULL;
-  }
-  int ndim = PyArray_NDIM(arr);
-  if (ndim < min_ndim || ndim > max_ndim) {
-    PyErr_Format(PyExc_ValueError, "%s must have %d to %d dimensions, got %d", name, min_ndim, max_ndim, ndim);
-    return NULL;
-  }
-  return arr;
+  int code = (int)value;
+  memcpy(out, &code, sizeof code);
+  return 1;
+}
+
+PyObject *ll_finish(int status, const char *err, PyObject *result) {
+  if (status == LL_OK) return result;
+  Py_XDECREF(result);
+  return ll_raise_status(status, err);
 }
 
 PyArrayObject *ll_new_array(int ndim, const npy_intp *dims, int typenum) {
@@ -176,7 +176,7 @@ static PyObject *py_get_num_threads(PyObject *self, PyObject *unused) { return P
 static PyObject *py_blas_num_threads(PyObject *self, PyObject *unused) { return PyLong_FromLong(ll_blas_num_threads()); }
 
 static PyObject *py_debug_address(PyObject *self, PyObject *arg) {
-  PyArrayObject *arr = ll_real_array(arg, "X", 0, NPY_MAXDIMS, 1);
+  PyArrayObject *arr = ll_array(arg, "X", LL_REAL, 0, NPY_MAXDIMS);
   if (arr == NULL) return NULL;
   return PyLong_FromUnsignedLongLong(ll_debug_address(PyArray_DATA(arr)));
 }
@@ -277,7 +277,7 @@ PyMODINIT_FUNC PyInit__core(void) {
   }
   PyObject *module = PyModule_Create(&core_module);
   if (module == NULL) return NULL;
-  if (PyModule_AddIntConstant(module, "ABI_VERSION", LL_ABI_VERSION) < 0) {
+  if (PyModule_AddIntConstant(module, "ABI_VERSION", LL_ABI_VERSION) < 0 || ll_add_constants(module) < 0) {
     Py_DECREF(module);
     return NULL;
   }

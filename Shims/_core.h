@@ -39,15 +39,29 @@ void ll_interrupts_begin(void);
 /** Restores the SIGINT handler that was active before the outermost ll_interrupts_begin. */
 void ll_interrupts_end(void);
 
-/**
- * Checks that `obj` is an aligned, native, C-contiguous ndarray of float64 (or float32 when
- * `allow_f32`) with `ndim` in [min_ndim, max_ndim]; raises TypeError/ValueError naming `name`.
- * Returns a borrowed reference or NULL. Never copies: the Python layer converts once beforehand.
- */
-PyArrayObject *ll_real_array(PyObject *obj, const char *name, int min_ndim, int max_ndim, int allow_f32);
+/** `typenum` of ll_array that accepts float64 or float32. */
+#define LL_REAL (-1)
 
-/** Like ll_real_array, and also requires the dtype `typenum` (NPY_FLOAT64/NPY_FLOAT32/NPY_INT64...). */
-PyArrayObject *ll_typed_array(PyObject *obj, const char *name, int typenum, int min_ndim, int max_ndim);
+/**
+ * The one layout check of every array argument: `obj` must be an aligned, native, C-contiguous
+ * ndarray of dtype `typenum` (LL_REAL: float64 or float32) with `ndim` in [min_ndim, max_ndim];
+ * raises TypeError/ValueError naming `name`. Returns a borrowed reference or NULL. Never copies:
+ * the Python layer converts once beforehand.
+ */
+PyArrayObject *ll_array(PyObject *obj, const char *name, int typenum, int min_ndim, int max_ndim);
+
+/** PyArg "O&" converter storing a Python int into a C enum field of losslens.h (all int-sized). */
+int ll_enum_converter(PyObject *obj, void *out);
+
+/**
+ * Calls `fn##_f64` or `fn##_f32` (chosen by `typenum`) with the GIL released, as LL_CALL_NOGIL.
+ * Array arguments are passed as PyArray_DATA (void *), which converts to either pointer type.
+ */
+#define LL_CALL_REAL(status, typenum, fn, ...) \
+  LL_CALL_NOGIL(status, (typenum) == NPY_FLOAT64 ? fn##_f64(__VA_ARGS__) : fn##_f32(__VA_ARGS__))
+
+/** Returns `result` when `status` is LL_OK; otherwise drops `result` (may be NULL) and raises. */
+PyObject *ll_finish(int status, const char *err, PyObject *result);
 
 /** New uninitialised C-contiguous array, or NULL with MemoryError set. */
 PyArrayObject *ll_new_array(int ndim, const npy_intp *dims, int typenum);
@@ -86,5 +100,8 @@ PyObject *ll_py_simplex_block_sums(PyObject *self, PyObject *args, PyObject *kwa
 PyObject *ll_py_xoshiro_seed(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_xoshiro_next(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_xoshiro_gaussians(PyObject *self, PyObject *args, PyObject *kwargs);
+
+/** Adds the enum constants of losslens.h to the module (Python name: the C name without `LL_`). */
+int ll_add_constants(PyObject *module);
 
 #endif

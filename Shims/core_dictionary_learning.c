@@ -27,15 +27,15 @@ typedef struct {
 
 /* Checks X, then the dictionary (X's dtype and columns; writable when `dict_writable`) and the code. */
 static int parse_factors(PyObject *x_obj, PyObject *dict_obj, PyObject *code_obj, int dict_writable, factors *out) {
-  out->x = ll_real_array(x_obj, "X", 2, 2, 1);
+  out->x = ll_array(x_obj, "X", LL_REAL, 2, 2);
   if (out->x == NULL) return -1;
   out->typenum = PyArray_TYPE(out->x);
   out->n = PyArray_DIM(out->x, 0);
   out->p = PyArray_DIM(out->x, 1);
-  out->dictionary = ll_real_array(dict_obj, "dictionary", 2, 2, 1);
+  out->dictionary = ll_array(dict_obj, "dictionary", LL_REAL, 2, 2);
   if (out->dictionary == NULL) return -1;
   out->k = PyArray_DIM(out->dictionary, 0);
-  out->code = ll_real_array(code_obj, "code", 2, 2, 1);
+  out->code = ll_array(code_obj, "code", LL_REAL, 2, 2);
   if (out->code == NULL) return -1;
   if (dict_writable) {
     if (check_state(out->dictionary, "dictionary", out->typenum, out->k, out->p) < 0) return -1;
@@ -53,45 +53,41 @@ PyObject *ll_py_dict_learning(PyObject *self, PyObject *args, PyObject *kwargs) 
                              NULL};
   PyObject *x_obj, *dict_obj, *code_obj, *errors_obj, *threads_obj = NULL, *state_obj = Py_None,
            *sweep_obj = Py_None, *gram_obj = Py_None;
-  double alpha, tol, code_tol, previous_cost;
-  long long max_iter, code_max_iter;
-  int constraint, positive_code, positive_dict;
-  unsigned long long seed;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOddLLdippKd|OOOO", keywords, &x_obj, &dict_obj, &code_obj,
-                                   &errors_obj, &alpha, &tol, &max_iter, &code_max_iter, &code_tol, &constraint,
-                                   &positive_code, &positive_dict, &seed, &previous_cost, &threads_obj,
-                                   &state_obj, &sweep_obj, &gram_obj))
+  double previous_cost;
+  ll_dl_fit_options o;
+  ll_dl_fit_options_init(&o);
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOddLLdO&ppKd|OOOO", keywords, &x_obj, &dict_obj, &code_obj,
+                                   &errors_obj, &o.alpha, &o.tol, &o.max_iter, &o.code_max_iter, &o.code_tol,
+                                   ll_enum_converter, &o.constraint, &o.positive_code, &o.positive_dict, &o.seed,
+                                   &previous_cost, &threads_obj, &state_obj, &sweep_obj, &gram_obj))
     return NULL;
   factors f;
   if (parse_factors(x_obj, dict_obj, code_obj, 1, &f) < 0) return NULL;
-  PyArrayObject *x = f.x, *dictionary = f.dictionary, *code = f.code;
-  int typenum = f.typenum;
   npy_intp n = f.n, p = f.p, k = f.k;
-  PyArrayObject *errors = ll_typed_array(errors_obj, "errors", NPY_FLOAT64, 1, 1);
-  int32_t threads;
-  if (errors == NULL || ll_parse_threads(threads_obj, &threads) < 0) return NULL;
-  if (!PyArray_ISWRITEABLE(errors) || max_iter < 0 || PyArray_DIM(errors, 0) < max_iter) {
+  PyArrayObject *errors = ll_array(errors_obj, "errors", NPY_FLOAT64, 1, 1);
+  if (errors == NULL || ll_parse_threads(threads_obj, &o.n_threads) < 0) return NULL;
+  if (!PyArray_ISWRITEABLE(errors) || o.max_iter < 0 || PyArray_DIM(errors, 0) < o.max_iter) {
     PyErr_SetString(PyExc_ValueError, "errors must be a writable float64 array of length >= max_iter >= 0");
     return NULL;
   }
   double *state_data = NULL;
   void *sweep_data = NULL;
   if (state_obj != Py_None) {
-    PyArrayObject *state = ll_typed_array(state_obj, "extrapolation_state", NPY_FLOAT64, 1, 1);
+    PyArrayObject *state = ll_array(state_obj, "extrapolation_state", NPY_FLOAT64, 1, 1);
     if (state == NULL) return NULL;
     if (!PyArray_ISWRITEABLE(state) || PyArray_DIM(state, 0) != 3 + n * k) {
       PyErr_Format(PyExc_ValueError, "extrapolation_state must be a writable float64 array of length %zd",
                    (Py_ssize_t)(3 + n * k));
       return NULL;
     }
-    PyArrayObject *sweep = ll_real_array(sweep_obj, "previous_sweep", 2, 2, 1);
-    if (sweep == NULL || check_state(sweep, "previous_sweep", typenum, k, p) < 0) return NULL;
+    PyArrayObject *sweep = ll_array(sweep_obj, "previous_sweep", LL_REAL, 2, 2);
+    if (sweep == NULL || check_state(sweep, "previous_sweep", f.typenum, k, p) < 0) return NULL;
     state_data = PyArray_DATA(state);
     sweep_data = PyArray_DATA(sweep);
   }
   const double *gram_data = NULL;
   if (gram_obj != Py_None) {
-    PyArrayObject *gram = ll_typed_array(gram_obj, "data_gram", NPY_FLOAT64, 2, 2);
+    PyArrayObject *gram = ll_array(gram_obj, "data_gram", NPY_FLOAT64, 2, 2);
     if (gram == NULL) return NULL;
     if (PyArray_DIM(gram, 0) != n || PyArray_DIM(gram, 1) != n) {
       PyErr_Format(PyExc_ValueError, "data_gram must have shape (%zd, %zd)", (Py_ssize_t)n, (Py_ssize_t)n);
@@ -103,24 +99,9 @@ PyObject *ll_py_dict_learning(PyObject *self, PyObject *args, PyObject *kwargs) 
   int status;
   int64_t n_iter = 0;
   int32_t converged = 0;
-  double *errors_data = PyArray_DATA(errors);
-  if (typenum == NPY_FLOAT64) {
-    const double *xd = PyArray_DATA(x);
-    double *dd = PyArray_DATA(dictionary), *cd = PyArray_DATA(code);
-    LL_CALL_NOGIL(status, ll_dict_learning_f64(xd, n, p, k, alpha, tol, max_iter, code_max_iter, code_tol,
-                                               constraint, positive_code, positive_dict, seed, previous_cost,
-                                               dd, cd, errors_data, &n_iter, &converged, state_data,
-                                               (double *)sweep_data, gram_data, threads, err,
-                                               sizeof err));
-  } else {
-    const float *xf = PyArray_DATA(x);
-    float *df = PyArray_DATA(dictionary), *cf = PyArray_DATA(code);
-    LL_CALL_NOGIL(status, ll_dict_learning_f32(xf, n, p, k, alpha, tol, max_iter, code_max_iter, code_tol,
-                                               constraint, positive_code, positive_dict, seed, previous_cost,
-                                               df, cf, errors_data, &n_iter, &converged, state_data,
-                                               (float *)sweep_data, gram_data, threads, err,
-                                               sizeof err));
-  }
+  LL_CALL_REAL(status, f.typenum, ll_dl_fit, PyArray_DATA(f.x), n, p, k, gram_data, &o, previous_cost,
+               PyArray_DATA(f.dictionary), PyArray_DATA(f.code), state_data, sweep_data, PyArray_DATA(errors),
+               &n_iter, &converged, err, sizeof err);
   if (status != LL_OK) return ll_raise_status(status, err);
   return Py_BuildValue("(LO)", (long long)n_iter, converged ? Py_True : Py_False);
 }
@@ -128,31 +109,18 @@ PyObject *ll_py_dict_learning(PyObject *self, PyObject *args, PyObject *kwargs) 
 PyObject *ll_py_sparse_encode_lasso(PyObject *self, PyObject *args, PyObject *kwargs) {
   static char *keywords[] = {"X", "dictionary", "code", "alpha", "positive", "max_iter", "tol", "n_threads", NULL};
   PyObject *x_obj, *dict_obj, *code_obj, *threads_obj = NULL;
-  double alpha, tol;
-  int positive;
-  long long max_iter;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOdpLd|O", keywords, &x_obj, &dict_obj, &code_obj, &alpha,
-                                   &positive, &max_iter, &tol, &threads_obj))
+  ll_dl_encode_options o;
+  ll_dl_encode_options_init(&o);
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOdpLd|O", keywords, &x_obj, &dict_obj, &code_obj, &o.alpha,
+                                   &o.positive, &o.max_iter, &o.tol, &threads_obj))
     return NULL;
   factors f;
-  int32_t threads;
-  if (parse_factors(x_obj, dict_obj, code_obj, 0, &f) < 0 || ll_parse_threads(threads_obj, &threads) < 0) return NULL;
-  PyArrayObject *x = f.x, *dictionary = f.dictionary, *code = f.code;
-  int typenum = f.typenum;
-  npy_intp n = f.n, p = f.p, k = f.k;
+  if (parse_factors(x_obj, dict_obj, code_obj, 0, &f) < 0 || ll_parse_threads(threads_obj, &o.n_threads) < 0)
+    return NULL;
   char err[LL_ERR_LEN] = "";
   int status;
-  if (typenum == NPY_FLOAT64) {
-    const double *xd = PyArray_DATA(x), *dd = PyArray_DATA(dictionary);
-    double *cd = PyArray_DATA(code);
-    LL_CALL_NOGIL(status, ll_sparse_encode_lasso_f64(xd, n, p, dd, k, alpha, positive, max_iter, tol, cd, threads,
-                                                     err, sizeof err));
-  } else {
-    const float *xf = PyArray_DATA(x), *df = PyArray_DATA(dictionary);
-    float *cf = PyArray_DATA(code);
-    LL_CALL_NOGIL(status, ll_sparse_encode_lasso_f32(xf, n, p, df, k, alpha, positive, max_iter, tol, cf, threads,
-                                                     err, sizeof err));
-  }
+  LL_CALL_REAL(status, f.typenum, ll_dl_encode_lasso, PyArray_DATA(f.x), f.n, f.p, PyArray_DATA(f.dictionary), f.k,
+               &o, PyArray_DATA(f.code), err, sizeof err);
   if (status != LL_OK) return ll_raise_status(status, err);
   Py_RETURN_NONE;
 }

@@ -11,43 +11,33 @@ static PyObject *ll_head(PyArrayObject *arr, int64_t rows) {
 PyObject *ll_py_hdbscan_mst(PyObject *self, PyObject *args, PyObject *kwargs) {
   static char *keywords[] = {"X", "metric", "p", "min_samples", "alpha", "algorithm", "n_threads", NULL};
   PyObject *x_obj, *threads_obj = NULL;
-  int metric = 0, algorithm = 0;
-  double p = 2.0, alpha = 1.0;
-  long long min_samples = 5;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OidLdi|O", keywords, &x_obj, &metric, &p, &min_samples, &alpha,
-                                   &algorithm, &threads_obj))
+  ll_hdbscan_mst_options o;
+  ll_hdbscan_mst_options_init(&o);
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO&dLdO&|O", keywords, &x_obj, ll_enum_converter, &o.metric, &o.p,
+                                   &o.min_samples, &o.alpha, ll_enum_converter, &o.algorithm, &threads_obj))
     return NULL;
-  PyArrayObject *x = ll_typed_array(x_obj, "X", NPY_FLOAT64, 2, 2);
-  int32_t threads;
-  if (x == NULL || ll_parse_threads(threads_obj, &threads) < 0) return NULL;
-  int64_t rows = PyArray_DIM(x, 0), cols = PyArray_DIM(x, 1);
-  npy_intp n = (npy_intp)rows, mst_dims[2] = {n > 0 ? n - 1 : 0, 3};
+  PyArrayObject *x = ll_array(x_obj, "X", NPY_FLOAT64, 2, 2);
+  if (x == NULL || ll_parse_threads(threads_obj, &o.n_threads) < 0) return NULL;
+  npy_intp n = PyArray_DIM(x, 0), mst_dims[2] = {n > 0 ? n - 1 : 0, 3};
   PyArrayObject *core = ll_new_array(1, &n, NPY_FLOAT64), *mst = ll_new_array(2, mst_dims, NPY_FLOAT64);
-  if (!core || !mst) {
-    Py_XDECREF(core); Py_XDECREF(mst);
-    return NULL;
-  }
+  PyObject *result = Py_BuildValue("(NN)", core, mst);
+  if (result == NULL) return NULL;
   char err[LL_ERR_LEN] = "";
   int status;
-  const double *xd = PyArray_DATA(x);
-  double *cored = PyArray_DATA(core), *mstd = PyArray_DATA(mst);
-  LL_CALL_NOGIL(status, ll_hdbscan_mst(xd, rows, cols, metric, p, (int64_t)min_samples, alpha, algorithm, threads, cored, mstd,
-                                       err, sizeof err));
-  if (status != LL_OK) {
-    Py_DECREF(core); Py_DECREF(mst);
-    return ll_raise_status(status, err);
-  }
-  return Py_BuildValue("(NN)", core, mst);
+  LL_CALL_NOGIL(status, ll_hdbscan_mst_f64(PyArray_DATA(x), n, PyArray_DIM(x, 1), &o, PyArray_DATA(core),
+                                           PyArray_DATA(mst), err, sizeof err));
+  return ll_finish(status, err, result);
 }
 
 PyObject *ll_py_hdbscan_condense(PyObject *self, PyObject *args, PyObject *kwargs) {
   static char *keywords[] = {"mst", "order", "min_cluster_size", NULL};
   PyObject *mst_obj, *order_obj;
-  long long min_cluster_size;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOL", keywords, &mst_obj, &order_obj, &min_cluster_size))
+  ll_hdbscan_condense_options o;
+  ll_hdbscan_condense_options_init(&o);
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOL", keywords, &mst_obj, &order_obj, &o.min_cluster_size))
     return NULL;
-  PyArrayObject *mst = ll_typed_array(mst_obj, "mst", NPY_FLOAT64, 2, 2);
-  PyArrayObject *order = mst ? ll_typed_array(order_obj, "order", NPY_INT64, 1, 1) : NULL;
+  PyArrayObject *mst = ll_array(mst_obj, "mst", NPY_FLOAT64, 2, 2);
+  PyArrayObject *order = mst ? ll_array(order_obj, "order", NPY_INT64, 1, 1) : NULL;
   if (order == NULL) return NULL;
   npy_intp edges = PyArray_DIM(mst, 0);
   if (PyArray_DIM(mst, 1) != 3 || PyArray_DIM(order, 0) != edges || edges < 1) {
@@ -66,8 +56,8 @@ PyObject *ll_py_hdbscan_condense(PyObject *self, PyObject *args, PyObject *kwarg
   const int64_t *orderd = PyArray_DATA(order);
   double *linkd = PyArray_DATA(link), *lambdad = PyArray_DATA(lambda);
   int64_t *parentd = PyArray_DATA(parent), *childd = PyArray_DATA(child), *sized = PyArray_DATA(size);
-  LL_CALL_NOGIL(status, ll_hdbscan_condense(mstd, orderd, (int64_t)n, (int64_t)min_cluster_size, linkd, parentd,
-                                            childd, lambdad, sized, &rows, err, sizeof err));
+  LL_CALL_NOGIL(status, ll_hdbscan_condense_f64(mstd, orderd, (int64_t)n, &o, linkd, parentd, childd, lambdad, sized,
+                                                &rows, err, sizeof err));
   if (status != LL_OK) {
     ll_raise_status(status, err);
     goto fail;
@@ -84,16 +74,18 @@ PyObject *ll_py_hdbscan_select(PyObject *self, PyObject *args, PyObject *kwargs)
   static char *keywords[] = {"parent", "child", "lambda_val", "child_size", "n_points", "eom", "epsilon",
                              "max_cluster_size", "allow_single_cluster", NULL};
   PyObject *p_obj, *c_obj, *l_obj, *s_obj;
-  long long n_points, max_cluster_size;
-  int eom, allow_single;
-  double epsilon;
+  long long n_points;
+  int eom;
+  ll_hdbscan_select_options o;
+  ll_hdbscan_select_options_init(&o);
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOLpdLp", keywords, &p_obj, &c_obj, &l_obj, &s_obj, &n_points,
-                                   &eom, &epsilon, &max_cluster_size, &allow_single))
+                                   &eom, &o.epsilon, &o.max_cluster_size, &o.allow_single_cluster))
     return NULL;
-  PyArrayObject *parent = ll_typed_array(p_obj, "parent", NPY_INT64, 1, 1);
-  PyArrayObject *child = parent ? ll_typed_array(c_obj, "child", NPY_INT64, 1, 1) : NULL;
-  PyArrayObject *lambda = child ? ll_typed_array(l_obj, "lambda_val", NPY_FLOAT64, 1, 1) : NULL;
-  PyArrayObject *size = lambda ? ll_typed_array(s_obj, "child_size", NPY_INT64, 1, 1) : NULL;
+  o.selection = eom ? LL_HDBSCAN_EOM : LL_HDBSCAN_LEAF;
+  PyArrayObject *parent = ll_array(p_obj, "parent", NPY_INT64, 1, 1);
+  PyArrayObject *child = parent ? ll_array(c_obj, "child", NPY_INT64, 1, 1) : NULL;
+  PyArrayObject *lambda = child ? ll_array(l_obj, "lambda_val", NPY_FLOAT64, 1, 1) : NULL;
+  PyArrayObject *size = lambda ? ll_array(s_obj, "child_size", NPY_INT64, 1, 1) : NULL;
   if (size == NULL) return NULL;
   npy_intp rows = PyArray_DIM(parent, 0);
   if (PyArray_DIM(child, 0) != rows || PyArray_DIM(lambda, 0) != rows || PyArray_DIM(size, 0) != rows) {
@@ -119,9 +111,8 @@ PyObject *ll_py_hdbscan_select(PyObject *self, PyObject *args, PyObject *kwargs)
   const double *ld = PyArray_DATA(lambda);
   int64_t *labelsd = PyArray_DATA(labels), *selectedd = PyArray_DATA(selected);
   double *probsd = PyArray_DATA(probs), *scoresd = PyArray_DATA(scores), *persd = PyArray_DATA(persistence);
-  LL_CALL_NOGIL(status, ll_hdbscan_select(pd, cd, ld, sd, (int64_t)rows, (int64_t)n_points, eom, epsilon,
-                                          (int64_t)max_cluster_size, allow_single, labelsd, probsd, scoresd, persd,
-                                          selectedd, &clusters, err, sizeof err));
+  LL_CALL_NOGIL(status, ll_hdbscan_select_f64(pd, cd, ld, sd, (int64_t)rows, (int64_t)n_points, &o, labelsd, probsd,
+                                              scoresd, persd, selectedd, &clusters, err, sizeof err));
   if (status != LL_OK) {
     Py_DECREF(labels); Py_DECREF(probs); Py_DECREF(scores); Py_DECREF(persistence); Py_DECREF(selected);
     return ll_raise_status(status, err);

@@ -1,5 +1,5 @@
 /*
- * losslens._core: thick-restart Lanczos (see ll_lanczos_* in losslens.h).
+ * losslens._core: thick-restart Lanczos (see ll_lanczos_*_f64 in losslens.h).
  *
  * Boundary rules kept here: Swift never calls CPython and keeps no pointer to caller memory after a
  * call returns. For a Python operator the loop lives in C: each Swift step runs with the GIL
@@ -17,12 +17,10 @@ static void lanczos_capsule_destructor(PyObject *capsule) {
   if (handle != NULL) ll_lanczos_destroy(handle);
 }
 
+/* The arguments both entry points share: k, the options and the optional start and deflation arrays. */
 typedef struct {
-  int64_t k;
-  int which;
-  double tol;
-  int64_t max_restarts, ncv;
-  unsigned long long seed;
+  long long k;
+  ll_lanczos_options options;
   const double *v0, *deflate;
   int64_t p;
 } lanczos_args;
@@ -33,7 +31,7 @@ static int lanczos_vectors(PyObject *v0_obj, PyObject *deflate_obj, int64_t n, l
   args->deflate = NULL;
   args->p = 0;
   if (v0_obj != NULL && v0_obj != Py_None) {
-    PyArrayObject *v0 = ll_real_array(v0_obj, "v0", 1, 1, 0);
+    PyArrayObject *v0 = ll_array(v0_obj, "v0", NPY_FLOAT64, 1, 1);
     if (v0 == NULL) return -1;
     if (PyArray_DIM(v0, 0) != n) {
       PyErr_Format(PyExc_ValueError, "v0 must have length %lld, got %lld", (long long)n, (long long)PyArray_DIM(v0, 0));
@@ -42,7 +40,7 @@ static int lanczos_vectors(PyObject *v0_obj, PyObject *deflate_obj, int64_t n, l
     args->v0 = PyArray_DATA(v0);
   }
   if (deflate_obj != NULL && deflate_obj != Py_None) {
-    PyArrayObject *deflate = ll_real_array(deflate_obj, "deflate", 2, 2, 0);
+    PyArrayObject *deflate = ll_array(deflate_obj, "deflate", NPY_FLOAT64, 2, 2);
     if (deflate == NULL) return -1;
     if (PyArray_DIM(deflate, 1) != n) {
       PyErr_Format(PyExc_ValueError, "deflate rows must have length %lld, got %lld", (long long)n,
@@ -86,7 +84,7 @@ static PyObject *lanczos_result_tuple(ll_lanczos *handle, int64_t n, int64_t k) 
   if (lanczos_outputs_new(&out, n, k) < 0) return lanczos_outputs_finish(&out, LL_ENOMEM, "out of memory");
   char err[LL_ERR_LEN] = "";
   int status;
-  LL_CALL_NOGIL(status, ll_lanczos_result(handle, PyArray_DATA(out.values), PyArray_DATA(out.vectors),
+  LL_CALL_NOGIL(status, ll_lanczos_result_f64(handle, PyArray_DATA(out.values), PyArray_DATA(out.vectors),
                                           PyArray_DATA(out.residuals), PyArray_DATA(out.info), err, sizeof err));
   return lanczos_outputs_finish(&out, status, err);
 }
@@ -96,8 +94,10 @@ PyObject *ll_py_lanczos_operator(PyObject *self, PyObject *args, PyObject *kwarg
   PyObject *op, *v0_obj = NULL, *deflate_obj = NULL;
   long long n;
   lanczos_args a;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OLLidLLK|OO", keywords, &op, &n, &a.k, &a.which, &a.tol,
-                                   &a.max_restarts, &a.ncv, &a.seed, &v0_obj, &deflate_obj))
+  ll_lanczos_options_init(&a.options);
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OLLO&dLLK|OO", keywords, &op, &n, &a.k, ll_enum_converter,
+                                   &a.options.which, &a.options.tol, &a.options.max_restarts, &a.options.ncv,
+                                   &a.options.seed, &v0_obj, &deflate_obj))
     return NULL;
   if (!PyCallable_Check(op)) {
     PyErr_SetString(PyExc_TypeError, "operator must be callable");
@@ -108,8 +108,7 @@ PyObject *ll_py_lanczos_operator(PyObject *self, PyObject *args, PyObject *kwarg
   char err[LL_ERR_LEN] = "";
   int status;
   ll_lanczos *handle = NULL;
-  LL_CALL_NOGIL(status, ll_lanczos_create(n, a.k, a.which, a.tol, a.max_restarts, a.ncv, a.seed, a.v0, a.deflate,
-                                          a.p, &handle, err, sizeof err));
+  LL_CALL_NOGIL(status, ll_lanczos_create_f64(n, a.k, a.v0, a.deflate, a.p, &a.options, &handle, err, sizeof err));
   if (status != LL_OK) return ll_raise_status(status, err);
   PyObject *capsule = PyCapsule_New(handle, LANCZOS_CAPSULE, lanczos_capsule_destructor);
   if (capsule == NULL) {
@@ -124,7 +123,7 @@ PyObject *ll_py_lanczos_operator(PyObject *self, PyObject *args, PyObject *kwarg
     if (x == NULL) goto exit;
     const double *y = product ? PyArray_DATA((PyArrayObject *)product) : NULL;
     int32_t need = 0;
-    LL_CALL_NOGIL(status, ll_lanczos_step(handle, y, PyArray_DATA(x), &need, err, sizeof err));
+    LL_CALL_NOGIL(status, ll_lanczos_step_f64(handle, y, PyArray_DATA(x), &need, err, sizeof err));
     Py_CLEAR(product);
     if (status != LL_OK || !need) {
       Py_DECREF(x);
@@ -135,7 +134,7 @@ PyObject *ll_py_lanczos_operator(PyObject *self, PyObject *args, PyObject *kwarg
     product = PyObject_CallOneArg(op, (PyObject *)x);
     Py_DECREF(x);
     if (product == NULL) goto exit;
-    PyArrayObject *checked = ll_real_array(product, "operator(v)", 1, 1, 0);
+    PyArrayObject *checked = ll_array(product, "operator(v)", NPY_FLOAT64, 1, 1);
     if (checked == NULL) goto exit;
     if (PyArray_DIM(checked, 0) != nd[0]) {
       PyErr_Format(PyExc_ValueError, "operator(v) must have length %lld, got %lld", n, (long long)PyArray_DIM(checked, 0));
@@ -152,10 +151,12 @@ PyObject *ll_py_lanczos_dense(PyObject *self, PyObject *args, PyObject *kwargs) 
   static char *keywords[] = {"A", "k", "which", "tol", "max_restarts", "ncv", "seed", "v0", "deflate", NULL};
   PyObject *a_obj, *v0_obj = NULL, *deflate_obj = NULL;
   lanczos_args a;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OLidLLK|OO", keywords, &a_obj, &a.k, &a.which, &a.tol,
-                                   &a.max_restarts, &a.ncv, &a.seed, &v0_obj, &deflate_obj))
+  ll_lanczos_options_init(&a.options);
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OLO&dLLK|OO", keywords, &a_obj, &a.k, ll_enum_converter,
+                                   &a.options.which, &a.options.tol, &a.options.max_restarts, &a.options.ncv,
+                                   &a.options.seed, &v0_obj, &deflate_obj))
     return NULL;
-  PyArrayObject *matrix = ll_real_array(a_obj, "A", 2, 2, 0);
+  PyArrayObject *matrix = ll_array(a_obj, "A", NPY_FLOAT64, 2, 2);
   if (matrix == NULL) return NULL;
   int64_t n = PyArray_DIM(matrix, 0);
   if (PyArray_DIM(matrix, 1) != n) {
@@ -171,8 +172,8 @@ PyObject *ll_py_lanczos_dense(PyObject *self, PyObject *args, PyObject *kwargs) 
   if (lanczos_outputs_new(&out, n, a.k) < 0) return lanczos_outputs_finish(&out, LL_ENOMEM, "out of memory");
   char err[LL_ERR_LEN] = "";
   int status;
-  LL_CALL_NOGIL(status, ll_lanczos_dense(PyArray_DATA(matrix), n, a.k, a.which, a.tol, a.max_restarts, a.ncv, a.seed,
-                                         a.v0, a.deflate, a.p, PyArray_DATA(out.values), PyArray_DATA(out.vectors),
-                                         PyArray_DATA(out.residuals), PyArray_DATA(out.info), err, sizeof err));
+  LL_CALL_NOGIL(status, ll_lanczos_dense_f64(PyArray_DATA(matrix), n, a.k, a.v0, a.deflate, a.p, &a.options,
+                                             PyArray_DATA(out.values), PyArray_DATA(out.vectors),
+                                             PyArray_DATA(out.residuals), PyArray_DATA(out.info), err, sizeof err));
   return lanczos_outputs_finish(&out, status, err);
 }

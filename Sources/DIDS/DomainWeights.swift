@@ -1,24 +1,23 @@
-import Glibc
 import LossLensCore
 
 /// DIDS §4.3: domain sampling probabilities from the impact matrix and the task-loss trajectories.
 public enum DomainWeights {
   /// How each task's column of the impact matrix is normalised before eq. (13).
-  public enum ImpactNormalization: Int32, Sendable {
+  public enum ImpactNormalization: Sendable {
     /// The authors' code: Ĩᵢⱼ = (maxₖ Iₖⱼ − Iᵢⱼ) / Σₖ (maxₖ Iₖⱼ − Iₖⱼ), so a smaller divergence weighs more.
-    case maxGap = 0
+    case maxGap
     /// Ĩᵢⱼ = Iᵢⱼ / Σₖ |Iₖⱼ|: keeps the sign of a similarity such as the Fisher kernel.
-    case sum = 1
+    case sum
     /// The impact as given.
-    case none = 2
+    case none
   }
 
   /// How the utilities become a probability vector.
-  public enum Normalization: Int32, Sendable {
+  public enum Normalization: Sendable {
     /// DIDS appendix C: p̂ = softmax(U / temperature).
-    case softmax = 0
+    case softmax
     /// The authors' code: p̂ ∝ max(U, 1e-7), uniform when every U is zero.
-    case linear = 1
+    case linear
   }
 
   /// The normalised impact Ĩ (`nd × nt`) of the raw impact `impact`.

@@ -1,4 +1,3 @@
-import Glibc
 import LossLensCore
 
 /// DIDS eq. (14): the learning curve L(t) = a·e^(−b·t) + c fitted to a loss history by
@@ -6,13 +5,13 @@ import LossLensCore
 /// rates of a profile scan over b (for fixed b the model is linear in a and c), keeping the best fit.
 public enum ExponentialDecay {
   /// The outcome of a fit.
-  public enum Status: Int32, Sendable {
+  public enum Status: Sendable {
     /// The relative decrease of the cost or the relative step fell below 1.5e-8.
-    case converged = 0
+    case converged
     /// The evaluation budget ran out; the parameters are the best found.
-    case maxEvaluations = 1
+    case maxEvaluations
     /// Fewer than three finite points: the three parameters are not determined.
-    case tooFewPoints = 2
+    case tooFewPoints
   }
 
   /// Fitted parameters (a, b, c), half the residual sum of squares and the status.

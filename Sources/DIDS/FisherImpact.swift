@@ -3,11 +3,11 @@ import LossLensCore
 /// DIDS §4.2: the empirical Fisher diagonal and the FIM-guided impact of training domains on tasks.
 public enum FisherImpact {
   /// How the impact compares a domain's and a task's mean gradients.
-  public enum Kind: Int32, Sendable {
+  public enum Kind: Sendable {
     /// DIDS eq. (12) (the paper): I = ½ Δᵀ F Δ with Δ = g_task − g_domain, a KL divergence.
-    case divergence = 0
+    case divergence
     /// The authors' code: the Fisher kernel I = ½ Σ F ⊙ g_domain ⊙ g_task, a similarity.
-    case kernel = 1
+    case kernel
   }
 
   /// DIDS eq. (11): F ≈ E[∇log p ⊙ ∇log p], the mean of the squared per-sample gradients

@@ -1,4 +1,3 @@
-import Glibc
 import LossLensCore
 
 /// DIDS eq. (5) and appendix A: the Johnson–Lindenstrauss projection g̃ = Rᵀ g with R ∈ ℝ^{h×s},
@@ -9,9 +8,9 @@ import LossLensCore
 /// `columnScale` the columns are rescaled (appendix A step 2 normalises them to unit length).
 public struct RandomProjection: Sendable {
   /// Distribution of the entries.
-  public enum Kind: Int32, Sendable {
-    case rademacher = 0
-    case gaussian = 1
+  public enum Kind: Sendable {
+    case rademacher
+    case gaussian
   }
 
   /// Input width h.

@@ -1,11 +1,11 @@
 import LossLensCore
 
 /// The constraint every atom (row of the dictionary V) satisfies after each update.
-public enum AtomConstraint: Int32, Sendable {
+public enum AtomConstraint: Sendable {
   /// `‖v_k‖₂ ≤ 1` (scikit-learn's `DictionaryLearning`); with `positiveDict` also `v_k ≥ 0`.
-  case unitNorm = 0
+  case unitNorm
   /// `v_k ≥ 0` and `Σ_f v_kf = 1`: the column-simplex constraint of LDD eq. (11).
-  case simplex = 1
+  case simplex
 }
 
 /// The dictionary half of dictionary learning: one sweep of block coordinate descent over the

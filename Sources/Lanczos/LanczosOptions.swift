@@ -1,13 +1,13 @@
 import LossLensCore
 
 /// The end of the spectrum a Lanczos run looks for (ARPACK's `which`).
-public enum LanczosTarget: Int32, Sendable {
+public enum LanczosTarget: Sendable {
   /// Largest algebraic eigenvalues (`"LA"`).
-  case largestAlgebraic = 0
+  case largestAlgebraic
   /// Largest magnitude eigenvalues (`"LM"`).
-  case largestMagnitude = 1
+  case largestMagnitude
   /// Smallest algebraic eigenvalues (`"SA"`).
-  case smallestAlgebraic = 2
+  case smallestAlgebraic
 
   /// Sort key: smaller keys are wanted first.
   @inlinable func key(_ value: Double) -> Double {
@@ -50,9 +50,9 @@ public struct LanczosOptions: Sendable {
 }
 
 /// What `LanczosSolver.step` asks of its caller.
-public enum LanczosRequest: Int32, Sendable {
+public enum LanczosRequest: Sendable {
   /// The run is over; read the result.
-  case done = 0
+  case done
   /// Apply the operator to the vector written into the request buffer and pass the product to the next step.
-  case applyOperator = 1
+  case applyOperator
 }

@@ -1,21 +1,23 @@
+import CLossLens
 import DictionaryLearning
 import LossLensCore
+
+// Per-block kernels of a dictionary-learning fit spread over processes (float64 only, see losslens.h).
 
 @_cdecl("ll_dl_encode_gram_f64")
 public func ll_dl_encode_gram_f64(
   _ gram: UnsafePointer<Double>?, _ cross: UnsafePointer<Double>?, _ squaredNorms: UnsafePointer<Double>?,
-  _ samples: Int64, _ atoms: Int64, _ alpha: Double, _ positive: Int32, _ maxIter: Int64, _ tol: Double,
-  _ code: UnsafeMutablePointer<Double>?, _ nThreads: Int32,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ samples: Int64, _ atoms: Int64, _ options: UnsafePointer<ll_dl_encode_options>?,
+  _ code: UnsafeMutablePointer<Double>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
+    let o = try encodeOptions(options)
     let (n, k) = try matrixShape(samples, atoms, "cross")
-    guard maxIter >= 0 else { throw .invalid("max_iter must be >= 0 (got \(maxIter))") }
     try SparseCoding.encodeGram(
       gram: try required(gram, "gram"), cross: try required(cross, "cross"),
       squaredNorms: try required(squaredNorms, "squared_norms"), samples: n, atoms: k,
-      code: try required(code, "code"), alpha: alpha, positive: positive != 0, maxSweeps: Int(maxIter), tol: tol,
-      threads: Threading.resolve(nJobs: Int(nThreads)))
+      code: try required(code, "code"), alpha: o.alpha, positive: o.positive != 0, maxSweeps: Int(o.max_iter),
+      tol: o.tol, threads: threads(o.n_threads))
   }
 }
 
@@ -71,69 +73,4 @@ public func ll_dl_block_atom_f64(
     out[0] = largest
     out[1] = sum
   }
-}
-
-@_cdecl("ll_simplex_block_sums_f64")
-public func ll_simplex_block_sums_f64(
-  _ y: UnsafePointer<Double>?, _ count: Int64, _ shift: Double, _ thresholds: UnsafePointer<Double>?,
-  _ nThresholds: Int64, _ counts: UnsafeMutablePointer<Int64>?, _ sums: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
-) -> Int32 {
-  runExport(err, errLength) { () throws(LossLensError) in
-    let (m, t) = try matrixShape(count, nThresholds, "y")
-    let values = UnsafeBufferPointer(start: try required(y, "y"), count: m)
-    let cutsStart = try required(thresholds, "thresholds")
-    guard Matrix.allFinite(cutsStart, count: t), shift.isFinite else {
-      throw .invalid("thresholds and shift must be finite")
-    }
-    let cuts = UnsafeBufferPointer(start: cutsStart, count: t)
-    SimplexProjection.blockSums(
-      values, shift: shift, thresholds: cuts, counts: try required(counts, "counts"), sums: try required(sums, "sums"))
-  }
-}
-
-@_cdecl("ll_xoshiro_seed")
-public func ll_xoshiro_seed(
-  _ seed: UInt64, _ state: UnsafeMutablePointer<UInt64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
-) -> Int32 {
-  runExport(err, errLength) { () throws(LossLensError) in
-    store(Xoshiro256(seed: seed), into: try required(state, "state"))
-  }
-}
-
-@_cdecl("ll_xoshiro_next")
-public func ll_xoshiro_next(
-  _ state: UnsafeMutablePointer<UInt64>?, _ value: UnsafeMutablePointer<UInt64>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
-) -> Int32 {
-  runExport(err, errLength) { () throws(LossLensError) in
-    let words = try required(state, "state")
-    var random = Xoshiro256(state: (words[0], words[1], words[2], words[3]))
-    try required(value, "value").pointee = random.next()
-    store(random, into: words)
-  }
-}
-
-@_cdecl("ll_xoshiro_gaussians")
-public func ll_xoshiro_gaussians(
-  _ state: UnsafeMutablePointer<UInt64>?, _ count: Int64, _ out: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
-) -> Int32 {
-  runExport(err, errLength) { () throws(LossLensError) in
-    guard count >= 0 else { throw .invalid("count must be >= 0 (got \(count))") }
-    let words = try required(state, "state")
-    let values = try required(out, "out")
-    var random = Xoshiro256(state: (words[0], words[1], words[2], words[3]))
-    for i in 0..<Int(count) { values[i] = random.nextGaussian() }
-    store(random, into: words)
-  }
-}
-
-/// Writes a generator's four state words.
-private func store(_ random: Xoshiro256, into words: UnsafeMutablePointer<UInt64>) {
-  let state = random.state
-  words[0] = state.0
-  words[1] = state.1
-  words[2] = state.2
-  words[3] = state.3
 }

@@ -1,86 +1,101 @@
+import CLossLens
 import DictionaryLearning
 import LossLensCore
 
-@_cdecl("ll_dict_learning_f64")
-public func ll_dict_learning_f64(
+@_cdecl("ll_dl_fit_options_init")
+public func ll_dl_fit_options_init(_ options: UnsafeMutablePointer<ll_dl_fit_options>?) {
+  options?.pointee = ll_dl_fit_options(
+    alpha: 1, tol: 1e-8, max_iter: 1000, code_max_iter: 1000, code_tol: 1e-8, constraint: LL_DL_UNIT_NORM,
+    positive_code: 0, positive_dict: 0, seed: 0, n_threads: 0)
+}
+
+@_cdecl("ll_dl_fit_f64")
+public func ll_dl_fit_f64(
   _ x: UnsafePointer<Double>?, _ samples: Int64, _ features: Int64, _ atoms: Int64,
-  _ alpha: Double, _ tol: Double, _ maxIter: Int64, _ codeMaxIter: Int64, _ codeTol: Double,
-  _ constraint: Int32, _ positiveCode: Int32, _ positiveDict: Int32, _ seed: UInt64, _ previousCost: Double,
+  _ dataGram: UnsafePointer<Double>?, _ options: UnsafePointer<ll_dl_fit_options>?, _ previousCost: Double,
   _ dictionary: UnsafeMutablePointer<Double>?, _ code: UnsafeMutablePointer<Double>?,
+  _ extrapolationState: UnsafeMutablePointer<Double>?, _ previousSweep: UnsafeMutablePointer<Double>?,
   _ errors: UnsafeMutablePointer<Double>?, _ iterations: UnsafeMutablePointer<Int64>?,
-  _ converged: UnsafeMutablePointer<Int32>?, _ extrapolationState: UnsafeMutablePointer<Double>?,
-  _ previousSweep: UnsafeMutablePointer<Double>?, _ dataGram: UnsafePointer<Double>?, _ nThreads: Int32,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ converged: UnsafeMutablePointer<Int32>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
-  dictLearning(x, samples, features, atoms, alpha, tol, maxIter, codeMaxIter, codeTol, constraint,
-               positiveCode, positiveDict, seed, previousCost, dictionary, code, errors, iterations,
-               converged, extrapolationState, previousSweep, dataGram, nThreads, err, errLength)
+  dictLearning(x, samples, features, atoms, dataGram, options, previousCost, dictionary, code,
+               extrapolationState, previousSweep, errors, iterations, converged, err, errLength)
 }
 
-@_cdecl("ll_dict_learning_f32")
-public func ll_dict_learning_f32(
+@_cdecl("ll_dl_fit_f32")
+public func ll_dl_fit_f32(
   _ x: UnsafePointer<Float>?, _ samples: Int64, _ features: Int64, _ atoms: Int64,
-  _ alpha: Double, _ tol: Double, _ maxIter: Int64, _ codeMaxIter: Int64, _ codeTol: Double,
-  _ constraint: Int32, _ positiveCode: Int32, _ positiveDict: Int32, _ seed: UInt64, _ previousCost: Double,
+  _ dataGram: UnsafePointer<Double>?, _ options: UnsafePointer<ll_dl_fit_options>?, _ previousCost: Double,
   _ dictionary: UnsafeMutablePointer<Float>?, _ code: UnsafeMutablePointer<Float>?,
+  _ extrapolationState: UnsafeMutablePointer<Double>?, _ previousSweep: UnsafeMutablePointer<Float>?,
   _ errors: UnsafeMutablePointer<Double>?, _ iterations: UnsafeMutablePointer<Int64>?,
-  _ converged: UnsafeMutablePointer<Int32>?, _ extrapolationState: UnsafeMutablePointer<Double>?,
-  _ previousSweep: UnsafeMutablePointer<Float>?, _ dataGram: UnsafePointer<Double>?, _ nThreads: Int32,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ converged: UnsafeMutablePointer<Int32>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
-  dictLearning(x, samples, features, atoms, alpha, tol, maxIter, codeMaxIter, codeTol, constraint,
-               positiveCode, positiveDict, seed, previousCost, dictionary, code, errors, iterations,
-               converged, extrapolationState, previousSweep, dataGram, nThreads, err, errLength)
+  dictLearning(x, samples, features, atoms, dataGram, options, previousCost, dictionary, code,
+               extrapolationState, previousSweep, errors, iterations, converged, err, errLength)
 }
 
-@_cdecl("ll_sparse_encode_lasso_f64")
-public func ll_sparse_encode_lasso_f64(
-  _ x: UnsafePointer<Double>?, _ samples: Int64, _ features: Int64,
-  _ dictionary: UnsafePointer<Double>?, _ atoms: Int64, _ alpha: Double, _ positive: Int32,
-  _ maxIter: Int64, _ tol: Double, _ code: UnsafeMutablePointer<Double>?, _ nThreads: Int32,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
-) -> Int32 {
-  sparseEncode(x, samples, features, dictionary, atoms, alpha, positive, maxIter, tol, code, nThreads, err, errLength)
+@_cdecl("ll_dl_encode_options_init")
+public func ll_dl_encode_options_init(_ options: UnsafeMutablePointer<ll_dl_encode_options>?) {
+  options?.pointee = ll_dl_encode_options(alpha: 1, positive: 0, max_iter: 1000, tol: 1e-8, n_threads: 0)
 }
 
-@_cdecl("ll_sparse_encode_lasso_f32")
-public func ll_sparse_encode_lasso_f32(
-  _ x: UnsafePointer<Float>?, _ samples: Int64, _ features: Int64,
-  _ dictionary: UnsafePointer<Float>?, _ atoms: Int64, _ alpha: Double, _ positive: Int32,
-  _ maxIter: Int64, _ tol: Double, _ code: UnsafeMutablePointer<Float>?, _ nThreads: Int32,
+@_cdecl("ll_dl_encode_lasso_f64")
+public func ll_dl_encode_lasso_f64(
+  _ x: UnsafePointer<Double>?, _ samples: Int64, _ features: Int64, _ dictionary: UnsafePointer<Double>?,
+  _ atoms: Int64, _ options: UnsafePointer<ll_dl_encode_options>?, _ code: UnsafeMutablePointer<Double>?,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
-  sparseEncode(x, samples, features, dictionary, atoms, alpha, positive, maxIter, tol, code, nThreads, err, errLength)
+  sparseEncode(x, samples, features, dictionary, atoms, options, code, err, errLength)
+}
+
+@_cdecl("ll_dl_encode_lasso_f32")
+public func ll_dl_encode_lasso_f32(
+  _ x: UnsafePointer<Float>?, _ samples: Int64, _ features: Int64, _ dictionary: UnsafePointer<Float>?,
+  _ atoms: Int64, _ options: UnsafePointer<ll_dl_encode_options>?, _ code: UnsafeMutablePointer<Float>?,
+  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+) -> Int32 {
+  sparseEncode(x, samples, features, dictionary, atoms, options, code, err, errLength)
+}
+
+/// The Lasso options shared by ll_dl_encode_lasso_* and ll_dl_encode_gram_f64, checked.
+func encodeOptions(_ options: UnsafePointer<ll_dl_encode_options>?) throws(LossLensError) -> ll_dl_encode_options {
+  let o = try readOptions(options)
+  guard o.max_iter >= 0 else { throw .invalid("max_iter must be >= 0 (got \(o.max_iter))") }
+  return o
 }
 
 private func dictLearning<T: LossLensReal>(
   _ x: UnsafePointer<T>?, _ samples: Int64, _ features: Int64, _ atoms: Int64,
-  _ alpha: Double, _ tol: Double, _ maxIter: Int64, _ codeMaxIter: Int64, _ codeTol: Double,
-  _ constraint: Int32, _ positiveCode: Int32, _ positiveDict: Int32, _ seed: UInt64, _ previousCost: Double,
+  _ dataGram: UnsafePointer<Double>?, _ options: UnsafePointer<ll_dl_fit_options>?, _ previousCost: Double,
   _ dictionary: UnsafeMutablePointer<T>?, _ code: UnsafeMutablePointer<T>?,
+  _ extrapolationState: UnsafeMutablePointer<Double>?, _ previousSweep: UnsafeMutablePointer<T>?,
   _ errors: UnsafeMutablePointer<Double>?, _ iterations: UnsafeMutablePointer<Int64>?,
-  _ converged: UnsafeMutablePointer<Int32>?, _ extrapolationState: UnsafeMutablePointer<Double>?,
-  _ previousSweep: UnsafeMutablePointer<T>?, _ dataGram: UnsafePointer<Double>?, _ nThreads: Int32,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ converged: UnsafeMutablePointer<Int32>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
+    let o = try readOptions(options)
     let (n, p) = try matrixShape(samples, features, "X")
     _ = try matrixShape(atoms, features, "dictionary")
     var extrapolation: ExtrapolationState<T>?
     if let extrapolationState {
-      extrapolation = ExtrapolationState(scalars: extrapolationState, previousSweep: try required(previousSweep, "previous_sweep"))
+      extrapolation = ExtrapolationState(
+        scalars: extrapolationState, previousSweep: try required(previousSweep, "previous_sweep"))
     }
-    guard let atomConstraint = AtomConstraint(rawValue: constraint) else {
-      throw .invalid("constraint must be 0 (unit norm) or 1 (simplex), got \(constraint)")
+    let constraint: AtomConstraint
+    switch o.constraint {
+    case LL_DL_UNIT_NORM: constraint = .unitNorm
+    case LL_DL_SIMPLEX: constraint = .simplex
+    default: throw unknownCode("constraint", o.constraint, expected: "0 (LL_DL_UNIT_NORM) or 1 (LL_DL_SIMPLEX)")
     }
-    guard maxIter >= 0, codeMaxIter >= 0 else { throw .invalid("max_iter must be >= 0") }
-    let options = DictionaryLearning.Options(
-      alpha: alpha, maxIter: Int(maxIter), tol: tol, codeMaxSweeps: Int(codeMaxIter), codeTol: codeTol,
-      constraint: atomConstraint, positiveCode: positiveCode != 0, positiveDict: positiveDict != 0, seed: seed)
+    guard o.max_iter >= 0, o.code_max_iter >= 0 else { throw .invalid("max_iter must be >= 0") }
+    let fitOptions = DictionaryLearning.Options(
+      alpha: o.alpha, maxIter: Int(o.max_iter), tol: o.tol, codeMaxSweeps: Int(o.code_max_iter), codeTol: o.code_tol,
+      constraint: constraint, positiveCode: o.positive_code != 0, positiveDict: o.positive_dict != 0, seed: o.seed)
     let outcome = try DictionaryLearning.fit(
       x: try required(x, "X"), samples: n, features: p, dictionary: try required(dictionary, "dictionary"),
-      code: try required(code, "code"), atoms: Int(atoms), options: options, previousCost: previousCost,
-      errors: try required(errors, "errors"), threads: Threading.resolve(nJobs: Int(nThreads)),
+      code: try required(code, "code"), atoms: Int(atoms), options: fitOptions, previousCost: previousCost,
+      errors: try required(errors, "errors"), threads: threads(o.n_threads),
       extrapolation: extrapolation, dataGram: dataGram)
     try required(iterations, "n_iter").pointee = Int64(outcome.iterations)
     try required(converged, "converged").pointee = outcome.converged ? 1 : 0
@@ -88,18 +103,17 @@ private func dictLearning<T: LossLensReal>(
 }
 
 private func sparseEncode<T: LossLensReal>(
-  _ x: UnsafePointer<T>?, _ samples: Int64, _ features: Int64,
-  _ dictionary: UnsafePointer<T>?, _ atoms: Int64, _ alpha: Double, _ positive: Int32,
-  _ maxIter: Int64, _ tol: Double, _ code: UnsafeMutablePointer<T>?, _ nThreads: Int32,
+  _ x: UnsafePointer<T>?, _ samples: Int64, _ features: Int64, _ dictionary: UnsafePointer<T>?,
+  _ atoms: Int64, _ options: UnsafePointer<ll_dl_encode_options>?, _ code: UnsafeMutablePointer<T>?,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
+    let o = try encodeOptions(options)
     let (n, p) = try matrixShape(samples, features, "X")
     _ = try matrixShape(atoms, features, "dictionary")
-    guard maxIter >= 0 else { throw .invalid("max_iter must be >= 0 (got \(maxIter))") }
     try SparseCoding.encode(
       x: try required(x, "X"), samples: n, features: p, dictionary: try required(dictionary, "dictionary"),
-      atoms: Int(atoms), code: try required(code, "code"), alpha: alpha, positive: positive != 0,
-      maxSweeps: Int(maxIter), tol: tol, threads: Threading.resolve(nJobs: Int(nThreads)))
+      atoms: Int(atoms), code: try required(code, "code"), alpha: o.alpha, positive: o.positive != 0,
+      maxSweeps: Int(o.max_iter), tol: o.tol, threads: threads(o.n_threads))
   }
 }

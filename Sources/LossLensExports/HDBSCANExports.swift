@@ -1,29 +1,30 @@
+import CLossLens
 import HDBSCAN
 import LossLensCore
 
-/// Runs `body` on the data at `x` seen through the metric of C code `code` (`ll_hdbscan_metric`).
+/// Runs `body` on the data at `x` seen through `metric`.
 private protocol SpaceConsumer {
   func consume<Space: MetricSpace>(_ space: Space) throws(LossLensError)
 }
 
 private func withMetricSpace(
-  _ x: UnsafePointer<Double>, rows n: Int, cols d: Int, metric code: Int32, p: Double, _ body: some SpaceConsumer
+  _ x: UnsafePointer<Double>, rows n: Int, cols d: Int, metric: ll_hdbscan_metric, p: Double, _ body: some SpaceConsumer
 ) throws(LossLensError) {
   func features<M: DistanceMetric>(_ metric: M) -> FeatureSpace<M> {
     FeatureSpace(data: x, count: n, dim: d, metric: metric)
   }
-  switch code {
-  case 0: try body.consume(features(EuclideanMetric()))
-  case 1: try body.consume(features(ManhattanMetric()))
-  case 2: try body.consume(features(ChebyshevMetric()))
-  case 3:
+  switch metric {
+  case LL_HDBSCAN_EUCLIDEAN: try body.consume(features(EuclideanMetric()))
+  case LL_HDBSCAN_MANHATTAN: try body.consume(features(ManhattanMetric()))
+  case LL_HDBSCAN_CHEBYSHEV: try body.consume(features(ChebyshevMetric()))
+  case LL_HDBSCAN_MINKOWSKI:
     guard p >= 1, p.isFinite else { throw .invalid("p must be a finite number >= 1 for minkowski (got \(p))") }
     try body.consume(features(MinkowskiMetric(p: p)))
-  case 4: try body.consume(features(CosineMetric()))
-  case 5:
+  case LL_HDBSCAN_COSINE: try body.consume(features(CosineMetric()))
+  case LL_HDBSCAN_PRECOMPUTED:
     guard n == d else { throw .invalid("X must be square for metric='precomputed' (got \(n)x\(d))") }
     try body.consume(PrecomputedSpace(data: x, count: n))
-  default: throw .invalid("metric code \(code) is unknown")
+  default: throw unknownCode("metric", metric, expected: "an ll_hdbscan_metric code")
   }
 }
 
@@ -43,34 +44,50 @@ private struct SpanningTreeWriter: SpaceConsumer {
   }
 }
 
-@_cdecl("ll_hdbscan_mst")
-public func ll_hdbscan_mst(
-  _ x: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64, _ metricCode: Int32, _ p: Double,
-  _ minSamples: Int64, _ alpha: Double, _ algorithm: Int32, _ nThreads: Int32,
+@_cdecl("ll_hdbscan_mst_options_init")
+public func ll_hdbscan_mst_options_init(_ options: UnsafeMutablePointer<ll_hdbscan_mst_options>?) {
+  options?.pointee = ll_hdbscan_mst_options(
+    metric: LL_HDBSCAN_EUCLIDEAN, p: 2, min_samples: 5, alpha: 1, algorithm: LL_HDBSCAN_PRIM, n_threads: 0)
+}
+
+@_cdecl("ll_hdbscan_mst_f64")
+public func ll_hdbscan_mst_f64(
+  _ x: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64, _ options: UnsafePointer<ll_hdbscan_mst_options>?,
   _ coreOut: UnsafeMutablePointer<Double>?, _ mstOut: UnsafeMutablePointer<Double>?,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
+    let o = try readOptions(options)
     let (n, d) = try matrixShape(rows, cols, "X")
     let writer = SpanningTreeWriter(
-      minSamples: Int(minSamples), alpha: alpha, threads: Threading.resolve(nJobs: Int(nThreads)),
+      minSamples: Int(o.min_samples), alpha: o.alpha, threads: threads(o.n_threads),
       core: try required(coreOut, "core_distances"), mst: try required(mstOut, "mst"))
     let data = try required(x, "X")
-    guard algorithm >= 0, algorithm <= 2 else { throw .invalid("algorithm code \(algorithm) is unknown") }
-    if algorithm == 2 {
-      guard metricCode == 0 else { throw .invalid("the k-d tree algorithm supports metric='euclidean' only") }
+    switch o.algorithm {
+    case LL_HDBSCAN_PRIM:
+      try withMetricSpace(data, rows: n, cols: d, metric: o.metric, p: o.p, writer)
+    case LL_HDBSCAN_BORUVKA_KDTREE:
+      guard o.metric == LL_HDBSCAN_EUCLIDEAN else {
+        throw .invalid("the k-d tree algorithm supports metric='euclidean' only")
+      }
       writer.write(try SpanningTreeBuilder.buildKDTree(
-        data, count: n, dim: d, minSamples: writer.minSamples, alpha: alpha, threads: writer.threads,
+        data, count: n, dim: d, minSamples: writer.minSamples, alpha: o.alpha, threads: writer.threads,
         core: writer.core))
-    } else {
-      try withMetricSpace(data, rows: n, cols: d, metric: metricCode, p: p, writer)
+    default:
+      throw unknownCode("algorithm", o.algorithm, expected: "0 (LL_HDBSCAN_PRIM) or 2 (LL_HDBSCAN_BORUVKA_KDTREE)")
     }
   }
 }
 
-@_cdecl("ll_hdbscan_condense")
-public func ll_hdbscan_condense(
-  _ mstIn: UnsafePointer<Double>?, _ orderIn: UnsafePointer<Int64>?, _ nPoints: Int64, _ minClusterSize: Int64,
+@_cdecl("ll_hdbscan_condense_options_init")
+public func ll_hdbscan_condense_options_init(_ options: UnsafeMutablePointer<ll_hdbscan_condense_options>?) {
+  options?.pointee = ll_hdbscan_condense_options(min_cluster_size: 5)
+}
+
+@_cdecl("ll_hdbscan_condense_f64")
+public func ll_hdbscan_condense_f64(
+  _ mstIn: UnsafePointer<Double>?, _ orderIn: UnsafePointer<Int64>?, _ nPoints: Int64,
+  _ options: UnsafePointer<ll_hdbscan_condense_options>?,
   _ linkageOut: UnsafeMutablePointer<Double>?,
   _ parentOut: UnsafeMutablePointer<Int64>?, _ childOut: UnsafeMutablePointer<Int64>?,
   _ lambdaOut: UnsafeMutablePointer<Double>?, _ sizeOut: UnsafeMutablePointer<Int64>?,
@@ -78,6 +95,7 @@ public func ll_hdbscan_condense(
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
+    let minClusterSize = try readOptions(options).min_cluster_size
     let (n, _) = try matrixShape(nPoints, 4, "n_points")
     guard n >= 2 else { throw .invalid("n_points must be >= 2 (got \(n))") }
     guard minClusterSize >= 2 else { throw .invalid("min_cluster_size must be >= 2 (got \(minClusterSize))") }
@@ -114,20 +132,35 @@ public func ll_hdbscan_condense(
   }
 }
 
-@_cdecl("ll_hdbscan_select")
-public func ll_hdbscan_select(
+@_cdecl("ll_hdbscan_select_options_init")
+public func ll_hdbscan_select_options_init(_ options: UnsafeMutablePointer<ll_hdbscan_select_options>?) {
+  options?.pointee = ll_hdbscan_select_options(
+    selection: LL_HDBSCAN_EOM, epsilon: 0, max_cluster_size: 0, allow_single_cluster: 0)
+}
+
+@_cdecl("ll_hdbscan_select_f64")
+public func ll_hdbscan_select_f64(
   _ parentIn: UnsafePointer<Int64>?, _ childIn: UnsafePointer<Int64>?, _ lambdaIn: UnsafePointer<Double>?,
   _ sizeIn: UnsafePointer<Int64>?, _ rows: Int64, _ nPoints: Int64,
-  _ excessOfMass: Int32, _ epsilon: Double, _ maxClusterSize: Int64, _ allowSingleCluster: Int32,
+  _ options: UnsafePointer<ll_hdbscan_select_options>?,
   _ labelsOut: UnsafeMutablePointer<Int64>?, _ probabilitiesOut: UnsafeMutablePointer<Double>?,
   _ outlierOut: UnsafeMutablePointer<Double>?, _ persistenceOut: UnsafeMutablePointer<Double>?,
   _ selectedOut: UnsafeMutablePointer<Int64>?, _ clusterCount: UnsafeMutablePointer<Int64>?,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
+    let o = try readOptions(options)
     let (count, n) = try matrixShape(rows, nPoints, "condensed tree")
     guard n >= 1 else { throw .invalid("n_points must be >= 1") }
-    guard epsilon >= 0, epsilon.isFinite else { throw .invalid("cluster_selection_epsilon must be finite and >= 0") }
+    let excessOfMass: Bool
+    switch o.selection {
+    case LL_HDBSCAN_EOM: excessOfMass = true
+    case LL_HDBSCAN_LEAF: excessOfMass = false
+    default: throw unknownCode("selection", o.selection, expected: "0 (LL_HDBSCAN_EOM) or 1 (LL_HDBSCAN_LEAF)")
+    }
+    guard o.epsilon >= 0, o.epsilon.isFinite else {
+      throw .invalid("cluster_selection_epsilon must be finite and >= 0")
+    }
     let parent = try required(parentIn, "parent"), child = try required(childIn, "child")
     let lambda = try required(lambdaIn, "lambda_val"), size = try required(sizeIn, "child_size")
     var tree = CondensedTree(pointCount: n)
@@ -138,8 +171,8 @@ public func ll_hdbscan_select(
       tree.append(parent: p, child: c, lambda: lambda[r], childSize: Int(size[r]))
     }
     let flat = tree.flatClustering(SelectionOptions(
-      excessOfMass: excessOfMass != 0, epsilon: epsilon, maxClusterSize: Int(maxClusterSize),
-      allowSingleCluster: allowSingleCluster != 0))
+      excessOfMass: excessOfMass, epsilon: o.epsilon, maxClusterSize: Int(o.max_cluster_size),
+      allowSingleCluster: o.allow_single_cluster != 0))
     let labels = try required(labelsOut, "labels"), probabilities = try required(probabilitiesOut, "probabilities")
     let outlier = try required(outlierOut, "outlier_scores")
     let scores = tree.outlierScores()

@@ -1,68 +1,80 @@
+import CLossLens
 import KMeans
 import LossLensCore
 
 // k-means: fit from given centres (Lloyd or Elkan), k-means++ seeding, nearest-centre assignment.
 
+@_cdecl("ll_kmeans_fit_options_init")
+public func ll_kmeans_fit_options_init(_ options: UnsafeMutablePointer<ll_kmeans_fit_options>?) {
+  options?.pointee = ll_kmeans_fit_options(algorithm: LL_KMEANS_LLOYD, max_iter: 300, tol: 0, n_threads: 0)
+}
+
 @_cdecl("ll_kmeans_fit_f64")
 public func ll_kmeans_fit_f64(
   _ x: UnsafePointer<Double>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<Double>?,
-  _ centers: UnsafeMutablePointer<Double>?, _ k: Int64, _ algorithm: Int32, _ maxIter: Int64, _ tol: Double,
+  _ centers: UnsafeMutablePointer<Double>?, _ k: Int64, _ options: UnsafePointer<ll_kmeans_fit_options>?,
   _ labels: UnsafeMutablePointer<Int32>?, _ inertia: UnsafeMutablePointer<Double>?,
-  _ nIter: UnsafeMutablePointer<Int64>?, _ nThreads: Int32,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ nIter: UnsafeMutablePointer<Int64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
-  kmeansFit(x, n, d, weights, centers, k, algorithm, maxIter, tol, labels, inertia, nIter, nThreads, err, errLength)
+  kmeansFit(x, n, d, weights, centers, k, options, labels, inertia, nIter, err, errLength)
 }
 
 @_cdecl("ll_kmeans_fit_f32")
 public func ll_kmeans_fit_f32(
   _ x: UnsafePointer<Float>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<Float>?,
-  _ centers: UnsafeMutablePointer<Float>?, _ k: Int64, _ algorithm: Int32, _ maxIter: Int64, _ tol: Double,
+  _ centers: UnsafeMutablePointer<Float>?, _ k: Int64, _ options: UnsafePointer<ll_kmeans_fit_options>?,
   _ labels: UnsafeMutablePointer<Int32>?, _ inertia: UnsafeMutablePointer<Double>?,
-  _ nIter: UnsafeMutablePointer<Int64>?, _ nThreads: Int32,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ nIter: UnsafeMutablePointer<Int64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
-  kmeansFit(x, n, d, weights, centers, k, algorithm, maxIter, tol, labels, inertia, nIter, nThreads, err, errLength)
+  kmeansFit(x, n, d, weights, centers, k, options, labels, inertia, nIter, err, errLength)
+}
+
+@_cdecl("ll_kmeans_plusplus_options_init")
+public func ll_kmeans_plusplus_options_init(_ options: UnsafeMutablePointer<ll_kmeans_plusplus_options>?) {
+  options?.pointee = ll_kmeans_plusplus_options(n_local_trials: 0, seed: 0, n_threads: 0)
 }
 
 @_cdecl("ll_kmeans_plusplus_f64")
 public func ll_kmeans_plusplus_f64(
   _ x: UnsafePointer<Double>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<Double>?, _ k: Int64,
-  _ localTrials: Int64, _ seed: UInt64, _ centers: UnsafeMutablePointer<Double>?,
-  _ indices: UnsafeMutablePointer<Int64>?, _ nThreads: Int32,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ options: UnsafePointer<ll_kmeans_plusplus_options>?, _ centers: UnsafeMutablePointer<Double>?,
+  _ indices: UnsafeMutablePointer<Int64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
-  kmeansPlusPlus(x, n, d, weights, k, localTrials, seed, centers, indices, nThreads, err, errLength)
+  kmeansPlusPlus(x, n, d, weights, k, options, centers, indices, err, errLength)
 }
 
 @_cdecl("ll_kmeans_plusplus_f32")
 public func ll_kmeans_plusplus_f32(
   _ x: UnsafePointer<Float>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<Float>?, _ k: Int64,
-  _ localTrials: Int64, _ seed: UInt64, _ centers: UnsafeMutablePointer<Float>?,
-  _ indices: UnsafeMutablePointer<Int64>?, _ nThreads: Int32,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ options: UnsafePointer<ll_kmeans_plusplus_options>?, _ centers: UnsafeMutablePointer<Float>?,
+  _ indices: UnsafeMutablePointer<Int64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
-  kmeansPlusPlus(x, n, d, weights, k, localTrials, seed, centers, indices, nThreads, err, errLength)
+  kmeansPlusPlus(x, n, d, weights, k, options, centers, indices, err, errLength)
+}
+
+@_cdecl("ll_kmeans_assign_options_init")
+public func ll_kmeans_assign_options_init(_ options: UnsafeMutablePointer<ll_kmeans_assign_options>?) {
+  options?.pointee = ll_kmeans_assign_options(n_threads: 0)
 }
 
 @_cdecl("ll_kmeans_assign_f64")
 public func ll_kmeans_assign_f64(
   _ x: UnsafePointer<Double>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<Double>?,
-  _ centers: UnsafePointer<Double>?, _ k: Int64, _ labels: UnsafeMutablePointer<Int32>?,
-  _ inertia: UnsafeMutablePointer<Double>?, _ nThreads: Int32,
+  _ centers: UnsafePointer<Double>?, _ k: Int64, _ options: UnsafePointer<ll_kmeans_assign_options>?,
+  _ labels: UnsafeMutablePointer<Int32>?, _ inertia: UnsafeMutablePointer<Double>?,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
-  kmeansAssign(x, n, d, weights, centers, k, labels, inertia, nThreads, err, errLength)
+  kmeansAssign(x, n, d, weights, centers, k, options, labels, inertia, err, errLength)
 }
 
 @_cdecl("ll_kmeans_assign_f32")
 public func ll_kmeans_assign_f32(
   _ x: UnsafePointer<Float>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<Float>?,
-  _ centers: UnsafePointer<Float>?, _ k: Int64, _ labels: UnsafeMutablePointer<Int32>?,
-  _ inertia: UnsafeMutablePointer<Double>?, _ nThreads: Int32,
+  _ centers: UnsafePointer<Float>?, _ k: Int64, _ options: UnsafePointer<ll_kmeans_assign_options>?,
+  _ labels: UnsafeMutablePointer<Int32>?, _ inertia: UnsafeMutablePointer<Double>?,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
-  kmeansAssign(x, n, d, weights, centers, k, labels, inertia, nThreads, err, errLength)
+  kmeansAssign(x, n, d, weights, centers, k, options, labels, inertia, err, errLength)
 }
 
 private func kmeansProblem<T: LossLensReal>(
@@ -71,7 +83,7 @@ private func kmeansProblem<T: LossLensReal>(
   let (rows, cols) = try matrixShape(n, d, "X")
   return try KMeansProblem(
     x: try required(x, "X"), weights: try required(weights, "sample_weight"), n: rows, d: cols,
-    threads: Threading.resolve(nJobs: Int(nThreads)))
+    threads: threads(nThreads))
 }
 
 private func clusterCount(_ k: Int64, _ d: Int64) throws(LossLensError) -> Int {
@@ -82,22 +94,24 @@ private func clusterCount(_ k: Int64, _ d: Int64) throws(LossLensError) -> Int {
 
 private func kmeansFit<T: LossLensReal>(
   _ x: UnsafePointer<T>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<T>?,
-  _ centers: UnsafeMutablePointer<T>?, _ k: Int64, _ algorithm: Int32, _ maxIter: Int64, _ tol: Double,
+  _ centers: UnsafeMutablePointer<T>?, _ k: Int64, _ options: UnsafePointer<ll_kmeans_fit_options>?,
   _ labels: UnsafeMutablePointer<Int32>?, _ inertia: UnsafeMutablePointer<Double>?,
-  _ nIter: UnsafeMutablePointer<Int64>?, _ nThreads: Int32,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ nIter: UnsafeMutablePointer<Int64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
-    let problem = try kmeansProblem(x, n, d, weights, nThreads)
+    let o = try readOptions(options)
+    let problem = try kmeansProblem(x, n, d, weights, o.n_threads)
     let clusters = try clusterCount(k, d)
     let c = try required(centers, "init"), l = try required(labels, "labels")
     guard Matrix.allFinite(c, count: clusters * problem.d) else { throw .invalid("init contains NaN or infinity") }
-    let iterations = Int(clamping: maxIter)
+    let maxIterations = Int(clamping: o.max_iter)
     let run: KMeansRun
-    switch algorithm {
-    case 0: run = try problem.lloyd(centers: c, k: clusters, maxIterations: iterations, tol: tol, labels: l)
-    case 1: run = try problem.elkan(centers: c, k: clusters, maxIterations: iterations, tol: tol, labels: l)
-    default: throw .invalid("algorithm must be 0 (lloyd) or 1 (elkan), got \(algorithm)")
+    switch o.algorithm {
+    case LL_KMEANS_LLOYD:
+      run = try problem.lloyd(centers: c, k: clusters, maxIterations: maxIterations, tol: o.tol, labels: l)
+    case LL_KMEANS_ELKAN:
+      run = try problem.elkan(centers: c, k: clusters, maxIterations: maxIterations, tol: o.tol, labels: l)
+    default: throw unknownCode("algorithm", o.algorithm, expected: "0 (LL_KMEANS_LLOYD) or 1 (LL_KMEANS_ELKAN)")
     }
     try required(inertia, "inertia").pointee = run.inertia
     try required(nIter, "n_iter").pointee = Int64(run.iterations)
@@ -106,26 +120,29 @@ private func kmeansFit<T: LossLensReal>(
 
 private func kmeansPlusPlus<T: LossLensReal>(
   _ x: UnsafePointer<T>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<T>?, _ k: Int64,
-  _ localTrials: Int64, _ seed: UInt64, _ centers: UnsafeMutablePointer<T>?,
-  _ indices: UnsafeMutablePointer<Int64>?, _ nThreads: Int32,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ options: UnsafePointer<ll_kmeans_plusplus_options>?, _ centers: UnsafeMutablePointer<T>?,
+  _ indices: UnsafeMutablePointer<Int64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
-    let problem = try kmeansProblem(x, n, d, weights, nThreads)
+    let o = try readOptions(options)
+    let problem = try kmeansProblem(x, n, d, weights, o.n_threads)
+    let clusters = try clusterCount(k, d)
+    guard o.n_local_trials >= 0 else { throw .invalid("n_local_trials must be >= 0 (got \(o.n_local_trials))") }
+    let trials = o.n_local_trials == 0 ? 2 + Int(log(Double(clusters))) : Int(clamping: o.n_local_trials)
     try problem.plusPlus(
-      k: try clusterCount(k, d), localTrials: Int(clamping: localTrials), seed: seed,
+      k: clusters, localTrials: trials, seed: o.seed,
       centers: try required(centers, "centers"), indices: try required(indices, "indices"))
   }
 }
 
 private func kmeansAssign<T: LossLensReal>(
   _ x: UnsafePointer<T>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<T>?,
-  _ centers: UnsafePointer<T>?, _ k: Int64, _ labels: UnsafeMutablePointer<Int32>?,
-  _ inertia: UnsafeMutablePointer<Double>?, _ nThreads: Int32,
+  _ centers: UnsafePointer<T>?, _ k: Int64, _ options: UnsafePointer<ll_kmeans_assign_options>?,
+  _ labels: UnsafeMutablePointer<Int32>?, _ inertia: UnsafeMutablePointer<Double>?,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
-    let problem = try kmeansProblem(x, n, d, weights, nThreads)
+    let problem = try kmeansProblem(x, n, d, weights, try readOptions(options).n_threads)
     let value = try problem.assign(
       centers: try required(centers, "centers"), k: try clusterCount(k, d), labels: try required(labels, "labels"))
     try required(inertia, "inertia").pointee = value

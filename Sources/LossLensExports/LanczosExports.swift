@@ -1,27 +1,35 @@
+import CLossLens
 import Lanczos
 import LossLensCore
 
 // Reverse-communication Lanczos: the solver state lives in a Swift object behind an opaque handle;
-// the caller applies the operator between `ll_lanczos_step` calls. Every pointer argument is used
+// the caller applies the operator between `ll_lanczos_step_f64` calls. Every pointer argument is used
 // only during the call that receives it (the solver copies v0 and the deflation basis).
 
-@_cdecl("ll_lanczos_create")
-public func ll_lanczos_create(
-  _ n: Int64, _ k: Int64, _ which: Int32, _ tol: Double, _ maxRestarts: Int64, _ ncv: Int64, _ seed: UInt64,
-  _ v0: UnsafePointer<Double>?, _ deflate: UnsafePointer<Double>?, _ p: Int64,
-  _ handle: UnsafeMutablePointer<OpaquePointer?>?,
+@_cdecl("ll_lanczos_options_init")
+public func ll_lanczos_options_init(_ options: UnsafeMutablePointer<ll_lanczos_options>?) {
+  options?.pointee = ll_lanczos_options(which: LL_LANCZOS_LA, tol: 0, max_restarts: 1000, ncv: 0, seed: 0)
+}
+
+@_cdecl("ll_lanczos_create_f64")
+public func ll_lanczos_create_f64(
+  _ n: Int64, _ k: Int64, _ v0: UnsafePointer<Double>?, _ deflate: UnsafePointer<Double>?, _ p: Int64,
+  _ options: UnsafePointer<ll_lanczos_options>?, _ handle: UnsafeMutablePointer<OpaquePointer?>?,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let out = try required(handle, "handle")
     out.pointee = nil
-    let solver = try makeSolver(n, k, which, tol, maxRestarts, ncv, seed, v0, deflate, p)
+    let (rows, _) = try matrixShape(n, 1, "the operator")
+    let solver = try LanczosSolver(
+      dimension: rows, options: try lanczosOptions(k, options), start: v0, deflation: deflate,
+      deflationCount: try deflationCount(p))
     out.pointee = OpaquePointer(Unmanaged.passRetained(solver).toOpaque())
   }
 }
 
-@_cdecl("ll_lanczos_step")
-public func ll_lanczos_step(
+@_cdecl("ll_lanczos_step_f64")
+public func ll_lanczos_step_f64(
   _ handle: OpaquePointer?, _ y: UnsafePointer<Double>?, _ x: UnsafeMutablePointer<Double>?,
   _ needProduct: UnsafeMutablePointer<Int32>?,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
@@ -29,12 +37,12 @@ public func ll_lanczos_step(
   runExport(err, errLength) { () throws(LossLensError) in
     let solver = try solverBehind(handle)
     let need = try required(needProduct, "need_product")
-    need.pointee = try solver.step(product: y, request: try required(x, "x")).rawValue
+    need.pointee = try solver.step(product: y, request: try required(x, "x")) == .applyOperator ? 1 : 0
   }
 }
 
-@_cdecl("ll_lanczos_result")
-public func ll_lanczos_result(
+@_cdecl("ll_lanczos_result_f64")
+public func ll_lanczos_result_f64(
   _ handle: OpaquePointer?, _ values: UnsafeMutablePointer<Double>?, _ vectors: UnsafeMutablePointer<Double>?,
   _ residuals: UnsafeMutablePointer<Double>?, _ info: UnsafeMutablePointer<Int64>?,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
@@ -50,49 +58,45 @@ public func ll_lanczos_destroy(_ handle: OpaquePointer?) {
   Unmanaged<LanczosSolver>.fromOpaque(UnsafeRawPointer(handle)).release()
 }
 
-@_cdecl("ll_lanczos_dense")
-public func ll_lanczos_dense(
-  _ a: UnsafePointer<Double>?, _ n: Int64, _ k: Int64, _ which: Int32, _ tol: Double, _ maxRestarts: Int64,
-  _ ncv: Int64, _ seed: UInt64, _ v0: UnsafePointer<Double>?, _ deflate: UnsafePointer<Double>?, _ p: Int64,
+@_cdecl("ll_lanczos_dense_f64")
+public func ll_lanczos_dense_f64(
+  _ a: UnsafePointer<Double>?, _ n: Int64, _ k: Int64, _ v0: UnsafePointer<Double>?,
+  _ deflate: UnsafePointer<Double>?, _ p: Int64, _ options: UnsafePointer<ll_lanczos_options>?,
   _ values: UnsafeMutablePointer<Double>?, _ vectors: UnsafeMutablePointer<Double>?,
   _ residuals: UnsafeMutablePointer<Double>?, _ info: UnsafeMutablePointer<Int64>?,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let (rows, _) = try matrixShape(n, n, "A")
-    let options = try lanczosOptions(k, which, tol, maxRestarts, ncv, seed)
     let solver = try LanczosSolver.solveDense(
-      try required(a, "A"), dimension: rows, options: options, start: v0, deflation: deflate,
+      try required(a, "A"), dimension: rows, options: try lanczosOptions(k, options), start: v0, deflation: deflate,
       deflationCount: try deflationCount(p))
     try writeResult(solver, values, vectors, residuals, info)
   }
 }
 
-private func lanczosOptions(
-  _ k: Int64, _ which: Int32, _ tol: Double, _ maxRestarts: Int64, _ ncv: Int64, _ seed: UInt64
-) throws(LossLensError) -> LanczosOptions {
-  guard let target = LanczosTarget(rawValue: which) else { throw .invalid("which must be 0 (LA), 1 (LM) or 2 (SA), got \(which)") }
+private func lanczosOptions(_ k: Int64, _ options: UnsafePointer<ll_lanczos_options>?) throws(LossLensError)
+  -> LanczosOptions
+{
+  let o = try readOptions(options)
+  let target: LanczosTarget
+  switch o.which {
+  case LL_LANCZOS_LA: target = .largestAlgebraic
+  case LL_LANCZOS_LM: target = .largestMagnitude
+  case LL_LANCZOS_SA: target = .smallestAlgebraic
+  default: throw unknownCode("which", o.which, expected: "0 (LL_LANCZOS_LA), 1 (LL_LANCZOS_LM) or 2 (LL_LANCZOS_SA)")
+  }
   guard k >= 1, k < Int64(Int32.max) else { throw .invalid("k must be >= 1 (got \(k))") }
-  guard ncv >= 0, ncv < Int64(Int32.max) else { throw .invalid("ncv must be >= 0 (got \(ncv))") }
-  guard maxRestarts >= 1 else { throw .invalid("max_iter must be >= 1 (got \(maxRestarts))") }
+  guard o.ncv >= 0, o.ncv < Int64(Int32.max) else { throw .invalid("ncv must be >= 0 (got \(o.ncv))") }
+  guard o.max_restarts >= 1 else { throw .invalid("max_iter must be >= 1 (got \(o.max_restarts))") }
   return LanczosOptions(
-    count: Int(k), target: target, tolerance: tol, maxRestarts: Int(clamping: maxRestarts),
-    subspaceSize: Int(ncv), seed: seed)
+    count: Int(k), target: target, tolerance: o.tol, maxRestarts: Int(clamping: o.max_restarts),
+    subspaceSize: Int(o.ncv), seed: o.seed)
 }
 
 private func deflationCount(_ p: Int64) throws(LossLensError) -> Int {
   guard p >= 0, p < Int64(Int32.max) else { throw .invalid("deflate has an invalid number of columns (\(p))") }
   return Int(p)
-}
-
-private func makeSolver(
-  _ n: Int64, _ k: Int64, _ which: Int32, _ tol: Double, _ maxRestarts: Int64, _ ncv: Int64, _ seed: UInt64,
-  _ v0: UnsafePointer<Double>?, _ deflate: UnsafePointer<Double>?, _ p: Int64
-) throws(LossLensError) -> LanczosSolver {
-  let (rows, _) = try matrixShape(n, 1, "the operator")
-  let options = try lanczosOptions(k, which, tol, maxRestarts, ncv, seed)
-  return try LanczosSolver(
-    dimension: rows, options: options, start: v0, deflation: deflate, deflationCount: try deflationCount(p))
 }
 
 private func solverBehind(_ handle: OpaquePointer?) throws(LossLensError) -> LanczosSolver {

@@ -1,23 +1,45 @@
+import CLossLens
 import LossLensCore
 import POLCA
 
-@_cdecl("ll_polca_allocate")
-public func ll_polca_allocate(
+@_cdecl("ll_polca_allocate_options_init")
+public func ll_polca_allocate_options_init(_ options: UnsafeMutablePointer<ll_polca_allocate_options>?) {
+  options?.pointee = ll_polca_allocate_options(
+    order: LL_POLCA_SECOND_ORDER, share_tol: 1e-6, curvature: LL_POLCA_CURVATURE_SUMMED, n_threads: 0)
+}
+
+@_cdecl("ll_polca_allocate_f64")
+public func ll_polca_allocate_f64(
   _ grads: UnsafePointer<Double>?, _ steps: UnsafePointer<Double>?, _ curvatures: UnsafePointer<Double>?,
-  _ checkpoints: Int64, _ samples: Int64, _ directions: Int64, _ order: Int32, _ shareTolerance: Double,
-  _ perSampleCurvature: Int32,
+  _ checkpoints: Int64, _ samples: Int64, _ directions: Int64, _ options: UnsafePointer<ll_polca_allocate_options>?,
   _ allocation: UnsafeMutablePointer<Double>?, _ firstOrder: UnsafeMutablePointer<Double>?,
-  _ projectedLoss: UnsafeMutablePointer<Double>?, _ guarded: UnsafeMutablePointer<UInt8>?, _ nThreads: Int32,
+  _ projectedLoss: UnsafeMutablePointer<Double>?, _ guarded: UnsafeMutablePointer<UInt8>?,
   _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
+    let o = try readOptions(options)
     let (n, m) = try matrixShape(samples, directions, "projected_grads")
     let (t, _) = try matrixShape(checkpoints + 1, Int64(n * m), "projected_grads")
+    let order: Int
+    switch o.order {
+    case LL_POLCA_FIRST_ORDER: order = 1
+    case LL_POLCA_SECOND_ORDER: order = 2
+    default: throw unknownCode("order", o.order, expected: "1 (LL_POLCA_FIRST_ORDER) or 2 (LL_POLCA_SECOND_ORDER)")
+    }
+    let perSample: Bool
+    switch o.curvature {
+    case LL_POLCA_CURVATURE_SUMMED: perSample = false
+    case LL_POLCA_CURVATURE_PER_SAMPLE: perSample = true
+    default:
+      throw unknownCode(
+        "curvature", o.curvature, expected: "0 (LL_POLCA_CURVATURE_SUMMED) or 1 (LL_POLCA_CURVATURE_PER_SAMPLE)")
+    }
     try POLCAAllocation.allocate(
       grads: try required(grads, "projected_grads"), steps: try required(steps, "step_projections"),
       curvatures: try required(curvatures, "curvatures"), checkpoints: t - 1, samples: n, directions: m,
-      order: Int(order), shareTolerance: shareTolerance, perSampleCurvature: perSampleCurvature != 0, allocation: try required(allocation, "allocation"),
-      firstOrder: try required(firstOrder, "first_order"), projectedLoss: try required(projectedLoss, "projected_loss"),
-      guarded: try required(guarded, "guarded"), threads: Threading.resolve(nJobs: Int(nThreads)))
+      order: order, shareTolerance: o.share_tol, perSampleCurvature: perSample,
+      allocation: try required(allocation, "allocation"), firstOrder: try required(firstOrder, "first_order"),
+      projectedLoss: try required(projectedLoss, "projected_loss"), guarded: try required(guarded, "guarded"),
+      threads: threads(o.n_threads))
   }
 }

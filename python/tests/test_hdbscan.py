@@ -9,6 +9,7 @@ from sklearn.datasets import make_blobs, make_circles, make_moons
 from sklearn.metrics import adjusted_rand_score, pairwise_distances
 
 import losslens
+from losslens import _core
 
 
 def _datasets():
@@ -196,7 +197,7 @@ def test_kd_tree_boruvka_has_the_exact_tree_weights_and_matches_the_package(n_fe
     # minimal edge, which can move a point that falls out exactly at a split.
     X, _ = make_blobs(4500, centers=7, n_features=n_features, cluster_std=1.6, random_state=n_features)
     ours = losslens.HDBSCAN(algorithm="auto", **params).fit(X)
-    assert ours._algorithm_code(X) == 2
+    assert ours._algorithm_code(X) == _core.HDBSCAN_BORUVKA_KDTREE
     exact = losslens.HDBSCAN(algorithm="prims", **params).fit(X)
     np.testing.assert_array_equal(ours.core_distances_, exact.core_distances_)
     np.testing.assert_array_equal(np.sort(ours.minimum_spanning_tree_[:, 2]), exact.minimum_spanning_tree_[:, 2])

@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_limits
 from .. import _core
 from .._validation import check_n_jobs, check_squares_representable
 
-_CONSTRAINTS = {"unit_norm": 0, "simplex": 1}
+_CONSTRAINTS = {"unit_norm": _core.DL_UNIT_NORM, "simplex": _core.DL_SIMPLEX}
 # scikit-learn's sparse_encode solves its "lasso_cd" codes to this duality-gap tolerance.
 _CODE_TOL = 1e-8
 # scikit-learn calls `callback` after every 5th iteration.

@@ -13,7 +13,11 @@ DecayFit.__doc__ = """Result of :func:`fit_exponential_decay`: y ≈ a·exp(−b
 status is "converged", "max_evaluations" (best point returned) or "too_few_points" (a, b, c NaN);
 cost is half the residual sum of squares."""
 
-_FIT_STATUS = {0: "converged", 1: "max_evaluations", 2: "too_few_points"}
+_FIT_STATUS = {
+    _core.DIDS_DECAY_CONVERGED: "converged",
+    _core.DIDS_DECAY_MAX_EVALUATIONS: "max_evaluations",
+    _core.DIDS_DECAY_TOO_FEW_POINTS: "too_few_points",
+}
 
 
 def fit_exponential_decay(t, y, p0=None, bounds=None, max_evaluations=2000):

@@ -4,7 +4,7 @@ import numpy as np
 from .. import _core
 from .._validation import as_real_array, check_n_jobs, check_scalar
 
-_IMPACT_KINDS = {"divergence": 0, "kernel": 1}
+_IMPACT_KINDS = {"divergence": _core.DIDS_DIVERGENCE, "kernel": _core.DIDS_KERNEL}
 
 
 def empirical_fisher_diagonal(per_sample_grads, eps=0.0, n_jobs=None):

@@ -8,8 +8,8 @@ from .. import _core
 from .._validation import as_real_array, check_probabilities, check_scalar
 from ._decay import potential
 
-_NORMALIZATIONS = {"softmax": 0, "linear": 1}
-_IMPACT_NORMALIZATIONS = {"max_gap": 0, "sum": 1, "none": 2}
+_NORMALIZATIONS = {"softmax": _core.DIDS_SOFTMAX, "linear": _core.DIDS_LINEAR}
+_IMPACT_NORMALIZATIONS = {"max_gap": _core.DIDS_MAX_GAP, "sum": _core.DIDS_SUM, "none": _core.DIDS_UNNORMALIZED}
 
 
 class DomainSampler:

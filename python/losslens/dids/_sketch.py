@@ -12,7 +12,7 @@ from .. import _core
 from .._dask import is_dask_array, whole_rows
 from .._validation import check_n_jobs
 
-_KINDS = {"rademacher": 0, "gaussian": 1}
+_KINDS = {"rademacher": _core.DIDS_RADEMACHER, "gaussian": _core.DIDS_GAUSSIAN}
 
 
 class GradientSketch(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):

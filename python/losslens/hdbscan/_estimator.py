@@ -9,12 +9,12 @@ from .. import _core
 from .._validation import check_n_jobs, check_scalar
 
 _METRICS = {
-    "euclidean": 0, "l2": 0,
-    "manhattan": 1, "cityblock": 1, "l1": 1,
-    "chebyshev": 2, "infinity": 2,
-    "minkowski": 3,
-    "cosine": 4,
-    "precomputed": 5,
+    "euclidean": _core.HDBSCAN_EUCLIDEAN, "l2": _core.HDBSCAN_EUCLIDEAN,
+    "manhattan": _core.HDBSCAN_MANHATTAN, "cityblock": _core.HDBSCAN_MANHATTAN, "l1": _core.HDBSCAN_MANHATTAN,
+    "chebyshev": _core.HDBSCAN_CHEBYSHEV, "infinity": _core.HDBSCAN_CHEBYSHEV,
+    "minkowski": _core.HDBSCAN_MINKOWSKI,
+    "cosine": _core.HDBSCAN_COSINE,
+    "precomputed": _core.HDBSCAN_PRECOMPUTED,
 }
 # Labels and probabilities of samples left out of the clustering, as scikit-learn encodes them.
 _OUTLIER_ENCODING = {"infinite": {"label": -2, "prob": 0.0}, "missing": {"label": -3, "prob": np.nan}}
@@ -227,14 +227,14 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         return self
 
     def _algorithm_code(self, data):
-        """0: exact Prim on the full graph; 2: Borůvka on a k-d tree (Euclidean)."""
+        """Exact Prim on the full graph, or Borůvka on a k-d tree (Euclidean)."""
         tree = self.algorithm in ("kd_tree", "boruvka_kdtree") or (
             self.algorithm == "auto" and data.shape[0] >= _KD_TREE_MIN_SAMPLES)
         if tree and self.metric not in ("euclidean", "l2"):
             if self.algorithm != "auto":
                 raise ValueError(f"algorithm={self.algorithm!r} supports metric='euclidean' only")
             tree = False
-        return 2 if tree else 0
+        return _core.HDBSCAN_BORUVKA_KDTREE if tree else _core.HDBSCAN_PRIM
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -13,7 +13,7 @@ from .. import _core
 from .._dask import is_dask_array, whole_rows
 from .._validation import check_n_jobs, check_sample_weight
 
-_ALGORITHMS = {"lloyd": 0, "elkan": 1}
+_ALGORITHMS = {"lloyd": _core.KMEANS_LLOYD, "elkan": _core.KMEANS_ELKAN}
 
 
 def _same_clustering(labels1, labels2, n_clusters):

@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from .. import _core
 from .._validation import as_real_array, check_scalar
 
-_WHICH = {"LA": 0, "LM": 1, "SA": 2}
+_WHICH = {"LA": _core.LANCZOS_LA, "LM": _core.LANCZOS_LM, "SA": _core.LANCZOS_SA}
 
 
 @dataclass(frozen=True)

@@ -5,32 +5,30 @@ import LossLensCore
 // DIDS: gradient sketches, Fisher diagonal and impact, loss-trajectory fits, domain weights.
 
 @_cdecl("ll_dids_sketch_options_init")
-public func ll_dids_sketch_options_init(_ options: UnsafeMutablePointer<ll_dids_sketch_options>?) {
+public func ll_dids_sketch_options_init(_ options: InOut<ll_dids_sketch_options>) {
   options?.pointee = ll_dids_sketch_options(projection: LL_DIDS_RADEMACHER, seed: 0, topk: Int64.max, n_threads: 0)
 }
 
 @_cdecl("ll_dids_sketch_f64")
 public func ll_dids_sketch_f64(
-  _ x: UnsafePointer<Double>?, _ m: Int64, _ h: Int64, _ components: Int64, _ columnScale: UnsafePointer<Double>?,
-  _ options: UnsafePointer<ll_dids_sketch_options>?, _ out: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Double>, _ m: Int64, _ h: Int64, _ components: Int64, _ columnScale: In<Double>,
+  _ options: In<ll_dids_sketch_options>, _ out: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   sketch(x, m, h, components, columnScale, options, out, err, errLength)
 }
 
 @_cdecl("ll_dids_sketch_f32")
 public func ll_dids_sketch_f32(
-  _ x: UnsafePointer<Float>?, _ m: Int64, _ h: Int64, _ components: Int64, _ columnScale: UnsafePointer<Double>?,
-  _ options: UnsafePointer<ll_dids_sketch_options>?, _ out: UnsafeMutablePointer<Float>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Float>, _ m: Int64, _ h: Int64, _ components: Int64, _ columnScale: In<Double>,
+  _ options: In<ll_dids_sketch_options>, _ out: InOut<Float>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   sketch(x, m, h, components, columnScale, options, out, err, errLength)
 }
 
 @_cdecl("ll_dids_projection_column_norms_f64")
 public func ll_dids_projection_column_norms_f64(
-  _ h: Int64, _ components: Int64, _ options: UnsafePointer<ll_dids_sketch_options>?,
-  _ out: UnsafeMutablePointer<Double>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ h: Int64, _ components: Int64, _ options: In<ll_dids_sketch_options>, _ out: InOut<Double>, _ err: InOut<CChar>,
+  _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)
@@ -40,64 +38,57 @@ public func ll_dids_projection_column_norms_f64(
 }
 
 @_cdecl("ll_dids_fisher_diagonal_options_init")
-public func ll_dids_fisher_diagonal_options_init(_ options: UnsafeMutablePointer<ll_dids_fisher_diagonal_options>?) {
+public func ll_dids_fisher_diagonal_options_init(_ options: InOut<ll_dids_fisher_diagonal_options>) {
   options?.pointee = ll_dids_fisher_diagonal_options(eps: 0, n_threads: 0)
 }
 
 @_cdecl("ll_dids_fisher_diagonal_f64")
 public func ll_dids_fisher_diagonal_f64(
-  _ g: UnsafePointer<Double>?, _ n: Int64, _ p: Int64, _ options: UnsafePointer<ll_dids_fisher_diagonal_options>?,
-  _ out: UnsafeMutablePointer<Double>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ g: In<Double>, _ n: Int64, _ p: Int64, _ options: In<ll_dids_fisher_diagonal_options>, _ out: InOut<Double>,
+  _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   fisherDiagonal(g, n, p, options, out, err, errLength)
 }
 
 @_cdecl("ll_dids_fisher_diagonal_f32")
 public func ll_dids_fisher_diagonal_f32(
-  _ g: UnsafePointer<Float>?, _ n: Int64, _ p: Int64, _ options: UnsafePointer<ll_dids_fisher_diagonal_options>?,
-  _ out: UnsafeMutablePointer<Float>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ g: In<Float>, _ n: Int64, _ p: Int64, _ options: In<ll_dids_fisher_diagonal_options>, _ out: InOut<Float>,
+  _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   fisherDiagonal(g, n, p, options, out, err, errLength)
 }
 
 @_cdecl("ll_dids_impact_options_init")
-public func ll_dids_impact_options_init(_ options: UnsafeMutablePointer<ll_dids_impact_options>?) {
+public func ll_dids_impact_options_init(_ options: InOut<ll_dids_impact_options>) {
   options?.pointee = ll_dids_impact_options(kind: LL_DIDS_DIVERGENCE, n_threads: 0)
 }
 
 @_cdecl("ll_dids_impact_f64")
 public func ll_dids_impact_f64(
-  _ domains: UnsafePointer<Double>?, _ nd: Int64, _ tasks: UnsafePointer<Double>?, _ nt: Int64,
-  _ fisher: UnsafePointer<Double>?, _ p: Int64, _ options: UnsafePointer<ll_dids_impact_options>?,
-  _ out: UnsafeMutablePointer<Double>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ domains: In<Double>, _ nd: Int64, _ tasks: In<Double>, _ nt: Int64, _ fisher: In<Double>, _ p: Int64,
+  _ options: In<ll_dids_impact_options>, _ out: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   impact(domains, nd, tasks, nt, fisher, p, options, out, err, errLength)
 }
 
 @_cdecl("ll_dids_impact_f32")
 public func ll_dids_impact_f32(
-  _ domains: UnsafePointer<Float>?, _ nd: Int64, _ tasks: UnsafePointer<Float>?, _ nt: Int64,
-  _ fisher: UnsafePointer<Float>?, _ p: Int64, _ options: UnsafePointer<ll_dids_impact_options>?,
-  _ out: UnsafeMutablePointer<Double>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ domains: In<Float>, _ nd: Int64, _ tasks: In<Float>, _ nt: Int64, _ fisher: In<Float>, _ p: Int64,
+  _ options: In<ll_dids_impact_options>, _ out: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   impact(domains, nd, tasks, nt, fisher, p, options, out, err, errLength)
 }
 
 @_cdecl("ll_dids_fit_exponential_decay_options_init")
-public func ll_dids_fit_exponential_decay_options_init(
-  _ options: UnsafeMutablePointer<ll_dids_fit_exponential_decay_options>?
-) {
+public func ll_dids_fit_exponential_decay_options_init(_ options: InOut<ll_dids_fit_exponential_decay_options>) {
   options?.pointee = ll_dids_fit_exponential_decay_options(max_evaluations: 2000)
 }
 
 @_cdecl("ll_dids_fit_exponential_decay_f64")
 public func ll_dids_fit_exponential_decay_f64(
-  _ t: UnsafePointer<Double>?, _ y: UnsafePointer<Double>?, _ n: Int64, _ guess: UnsafePointer<Double>?,
-  _ lower: UnsafePointer<Double>?, _ upper: UnsafePointer<Double>?,
-  _ options: UnsafePointer<ll_dids_fit_exponential_decay_options>?, _ params: UnsafeMutablePointer<Double>?,
-  _ cost: UnsafeMutablePointer<Double>?, _ evaluations: UnsafeMutablePointer<Int64>?,
-  _ status: UnsafeMutablePointer<ll_dids_decay_status>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ t: In<Double>, _ y: In<Double>, _ n: Int64, _ guess: In<Double>, _ lower: In<Double>, _ upper: In<Double>,
+  _ options: In<ll_dids_fit_exponential_decay_options>, _ params: InOut<Double>, _ cost: InOut<Double>,
+  _ evaluations: InOut<Int64>, _ status: InOut<ll_dids_decay_status>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let maxEvaluations = try readOptions(options).max_evaluations
@@ -124,15 +115,14 @@ public func ll_dids_fit_exponential_decay_f64(
 }
 
 @_cdecl("ll_dids_potential_options_init")
-public func ll_dids_potential_options_init(_ options: UnsafeMutablePointer<ll_dids_potential_options>?) {
+public func ll_dids_potential_options_init(_ options: InOut<ll_dids_potential_options>) {
   options?.pointee = ll_dids_potential_options(variant: LL_DIDS_POTENTIAL_PAPER, tau: 1)
 }
 
 @_cdecl("ll_dids_potential_f64")
 public func ll_dids_potential_f64(
-  _ t: UnsafePointer<Double>?, _ y: UnsafePointer<Double>?, _ n: Int64,
-  _ options: UnsafePointer<ll_dids_potential_options>?, _ out: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ t: In<Double>, _ y: In<Double>, _ n: Int64, _ options: In<ll_dids_potential_options>, _ out: InOut<Double>,
+  _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)
@@ -154,18 +144,16 @@ public func ll_dids_potential_f64(
 }
 
 @_cdecl("ll_dids_update_options_init")
-public func ll_dids_update_options_init(_ options: UnsafeMutablePointer<ll_dids_update_options>?) {
+public func ll_dids_update_options_init(_ options: InOut<ll_dids_update_options>) {
   options?.pointee = ll_dids_update_options(
     beta: 0.1, normalization: LL_DIDS_SOFTMAX, impact_normalization: LL_DIDS_MAX_GAP, temperature: 1)
 }
 
 @_cdecl("ll_dids_update_f64")
 public func ll_dids_update_f64(
-  _ impact: UnsafePointer<Double>?, _ nd: Int64, _ nt: Int64, _ improvement: UnsafePointer<Double>?,
-  _ potential: UnsafePointer<Double>?, _ previous: UnsafePointer<Double>?,
-  _ options: UnsafePointer<ll_dids_update_options>?,
-  _ probabilities: UnsafeMutablePointer<Double>?, _ utilities: UnsafeMutablePointer<Double>?,
-  _ normalizedImpact: UnsafeMutablePointer<Double>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ impact: In<Double>, _ nd: Int64, _ nt: Int64, _ improvement: In<Double>, _ potential: In<Double>,
+  _ previous: In<Double>, _ options: In<ll_dids_update_options>, _ probabilities: InOut<Double>,
+  _ utilities: InOut<Double>, _ normalizedImpact: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)
@@ -223,9 +211,8 @@ private func makeProjection(_ h: Int64, _ components: Int64, _ o: ll_dids_sketch
 }
 
 private func sketch<T: LossLensReal>(
-  _ x: UnsafePointer<T>?, _ m: Int64, _ h: Int64, _ components: Int64, _ columnScale: UnsafePointer<Double>?,
-  _ options: UnsafePointer<ll_dids_sketch_options>?, _ out: UnsafeMutablePointer<T>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<T>, _ m: Int64, _ h: Int64, _ components: Int64, _ columnScale: In<Double>,
+  _ options: In<ll_dids_sketch_options>, _ out: InOut<T>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)
@@ -239,8 +226,8 @@ private func sketch<T: LossLensReal>(
 }
 
 private func fisherDiagonal<T: LossLensReal>(
-  _ g: UnsafePointer<T>?, _ n: Int64, _ p: Int64, _ options: UnsafePointer<ll_dids_fisher_diagonal_options>?,
-  _ out: UnsafeMutablePointer<T>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ g: In<T>, _ n: Int64, _ p: Int64, _ options: In<ll_dids_fisher_diagonal_options>, _ out: InOut<T>,
+  _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)
@@ -252,9 +239,8 @@ private func fisherDiagonal<T: LossLensReal>(
 }
 
 private func impact<T: LossLensReal>(
-  _ domains: UnsafePointer<T>?, _ nd: Int64, _ tasks: UnsafePointer<T>?, _ nt: Int64,
-  _ fisher: UnsafePointer<T>?, _ p: Int64, _ options: UnsafePointer<ll_dids_impact_options>?,
-  _ out: UnsafeMutablePointer<Double>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ domains: In<T>, _ nd: Int64, _ tasks: In<T>, _ nt: Int64, _ fisher: In<T>, _ p: Int64,
+  _ options: In<ll_dids_impact_options>, _ out: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)

@@ -6,9 +6,8 @@ import LossLensCore
 
 @_cdecl("ll_dl_encode_gram_f64")
 public func ll_dl_encode_gram_f64(
-  _ gram: UnsafePointer<Double>?, _ cross: UnsafePointer<Double>?, _ squaredNorms: UnsafePointer<Double>?,
-  _ samples: Int64, _ atoms: Int64, _ options: UnsafePointer<ll_dl_encode_options>?,
-  _ code: UnsafeMutablePointer<Double>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ gram: In<Double>, _ cross: In<Double>, _ squaredNorms: In<Double>, _ samples: Int64, _ atoms: Int64,
+  _ options: In<ll_dl_encode_options>, _ code: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try encodeOptions(options)
@@ -23,9 +22,8 @@ public func ll_dl_encode_gram_f64(
 
 @_cdecl("ll_dl_block_products_f64")
 public func ll_dl_block_products_f64(
-  _ x: UnsafePointer<Double>?, _ samples: Int64, _ columns: Int64, _ dictionary: UnsafePointer<Double>?,
-  _ atoms: Int64, _ cross: UnsafeMutablePointer<Double>?, _ gram: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Double>, _ samples: Int64, _ columns: Int64, _ dictionary: In<Double>, _ atoms: Int64,
+  _ cross: InOut<Double>, _ gram: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let (n, m) = try matrixShape(samples, columns, "X")
@@ -39,9 +37,8 @@ public func ll_dl_block_products_f64(
 
 @_cdecl("ll_dl_block_target_f64")
 public func ll_dl_block_target_f64(
-  _ code: UnsafePointer<Double>?, _ x: UnsafePointer<Double>?, _ samples: Int64, _ columns: Int64,
-  _ atoms: Int64, _ target: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ code: In<Double>, _ x: In<Double>, _ samples: Int64, _ columns: Int64, _ atoms: Int64, _ target: InOut<Double>,
+  _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let (n, m) = try matrixShape(samples, columns, "X")
@@ -55,10 +52,8 @@ public func ll_dl_block_target_f64(
 
 @_cdecl("ll_dl_block_atom_f64")
 public func ll_dl_block_atom_f64(
-  _ dictionary: UnsafePointer<Double>?, _ target: UnsafePointer<Double>?, _ usage: UnsafePointer<Double>?,
-  _ atom: Int64, _ atoms: Int64, _ columns: Int64, _ w: UnsafeMutablePointer<Double>?,
-  _ summary: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ dictionary: In<Double>, _ target: In<Double>, _ usage: In<Double>, _ atom: Int64, _ atoms: Int64,
+  _ columns: Int64, _ w: InOut<Double>, _ summary: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let (k, m) = try matrixShape(atoms, columns, "dictionary")

@@ -3,7 +3,7 @@ import DictionaryLearning
 import LossLensCore
 
 @_cdecl("ll_dl_fit_options_init")
-public func ll_dl_fit_options_init(_ options: UnsafeMutablePointer<ll_dl_fit_options>?) {
+public func ll_dl_fit_options_init(_ options: InOut<ll_dl_fit_options>) {
   options?.pointee = ll_dl_fit_options(
     alpha: 1, tol: 1e-8, max_iter: 1000, code_max_iter: 1000, code_tol: 1e-8, constraint: LL_DL_UNIT_NORM,
     positive_code: 0, positive_dict: 0, seed: 0, n_threads: 0)
@@ -11,12 +11,10 @@ public func ll_dl_fit_options_init(_ options: UnsafeMutablePointer<ll_dl_fit_opt
 
 @_cdecl("ll_dl_fit_f64")
 public func ll_dl_fit_f64(
-  _ x: UnsafePointer<Double>?, _ samples: Int64, _ features: Int64, _ atoms: Int64,
-  _ dataGram: UnsafePointer<Double>?, _ options: UnsafePointer<ll_dl_fit_options>?, _ previousCost: Double,
-  _ dictionary: UnsafeMutablePointer<Double>?, _ code: UnsafeMutablePointer<Double>?,
-  _ extrapolationState: UnsafeMutablePointer<Double>?, _ previousSweep: UnsafeMutablePointer<Double>?,
-  _ errors: UnsafeMutablePointer<Double>?, _ iterations: UnsafeMutablePointer<Int64>?,
-  _ converged: UnsafeMutablePointer<Int32>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Double>, _ samples: Int64, _ features: Int64, _ atoms: Int64, _ dataGram: In<Double>,
+  _ options: In<ll_dl_fit_options>, _ previousCost: Double, _ dictionary: InOut<Double>, _ code: InOut<Double>,
+  _ extrapolationState: InOut<Double>, _ previousSweep: InOut<Double>, _ errors: InOut<Double>,
+  _ iterations: InOut<Int64>, _ converged: InOut<Int32>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   dictLearning(x, samples, features, atoms, dataGram, options, previousCost, dictionary, code,
                extrapolationState, previousSweep, errors, iterations, converged, err, errLength)
@@ -24,54 +22,48 @@ public func ll_dl_fit_f64(
 
 @_cdecl("ll_dl_fit_f32")
 public func ll_dl_fit_f32(
-  _ x: UnsafePointer<Float>?, _ samples: Int64, _ features: Int64, _ atoms: Int64,
-  _ dataGram: UnsafePointer<Double>?, _ options: UnsafePointer<ll_dl_fit_options>?, _ previousCost: Double,
-  _ dictionary: UnsafeMutablePointer<Float>?, _ code: UnsafeMutablePointer<Float>?,
-  _ extrapolationState: UnsafeMutablePointer<Double>?, _ previousSweep: UnsafeMutablePointer<Float>?,
-  _ errors: UnsafeMutablePointer<Double>?, _ iterations: UnsafeMutablePointer<Int64>?,
-  _ converged: UnsafeMutablePointer<Int32>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Float>, _ samples: Int64, _ features: Int64, _ atoms: Int64, _ dataGram: In<Double>,
+  _ options: In<ll_dl_fit_options>, _ previousCost: Double, _ dictionary: InOut<Float>, _ code: InOut<Float>,
+  _ extrapolationState: InOut<Double>, _ previousSweep: InOut<Float>, _ errors: InOut<Double>,
+  _ iterations: InOut<Int64>, _ converged: InOut<Int32>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   dictLearning(x, samples, features, atoms, dataGram, options, previousCost, dictionary, code,
                extrapolationState, previousSweep, errors, iterations, converged, err, errLength)
 }
 
 @_cdecl("ll_dl_encode_options_init")
-public func ll_dl_encode_options_init(_ options: UnsafeMutablePointer<ll_dl_encode_options>?) {
+public func ll_dl_encode_options_init(_ options: InOut<ll_dl_encode_options>) {
   options?.pointee = ll_dl_encode_options(alpha: 1, positive: 0, max_iter: 1000, tol: 1e-8, n_threads: 0)
 }
 
 @_cdecl("ll_dl_encode_lasso_f64")
 public func ll_dl_encode_lasso_f64(
-  _ x: UnsafePointer<Double>?, _ samples: Int64, _ features: Int64, _ dictionary: UnsafePointer<Double>?,
-  _ atoms: Int64, _ options: UnsafePointer<ll_dl_encode_options>?, _ code: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Double>, _ samples: Int64, _ features: Int64, _ dictionary: In<Double>, _ atoms: Int64,
+  _ options: In<ll_dl_encode_options>, _ code: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   sparseEncode(x, samples, features, dictionary, atoms, options, code, err, errLength)
 }
 
 @_cdecl("ll_dl_encode_lasso_f32")
 public func ll_dl_encode_lasso_f32(
-  _ x: UnsafePointer<Float>?, _ samples: Int64, _ features: Int64, _ dictionary: UnsafePointer<Float>?,
-  _ atoms: Int64, _ options: UnsafePointer<ll_dl_encode_options>?, _ code: UnsafeMutablePointer<Float>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Float>, _ samples: Int64, _ features: Int64, _ dictionary: In<Float>, _ atoms: Int64,
+  _ options: In<ll_dl_encode_options>, _ code: InOut<Float>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   sparseEncode(x, samples, features, dictionary, atoms, options, code, err, errLength)
 }
 
 /// The Lasso options shared by ll_dl_encode_lasso_* and ll_dl_encode_gram_f64, checked.
-func encodeOptions(_ options: UnsafePointer<ll_dl_encode_options>?) throws(LossLensError) -> ll_dl_encode_options {
+func encodeOptions(_ options: In<ll_dl_encode_options>) throws(LossLensError) -> ll_dl_encode_options {
   let o = try readOptions(options)
   guard o.max_iter >= 0 else { throw .invalid("max_iter must be >= 0 (got \(o.max_iter))") }
   return o
 }
 
 private func dictLearning<T: LossLensReal>(
-  _ x: UnsafePointer<T>?, _ samples: Int64, _ features: Int64, _ atoms: Int64,
-  _ dataGram: UnsafePointer<Double>?, _ options: UnsafePointer<ll_dl_fit_options>?, _ previousCost: Double,
-  _ dictionary: UnsafeMutablePointer<T>?, _ code: UnsafeMutablePointer<T>?,
-  _ extrapolationState: UnsafeMutablePointer<Double>?, _ previousSweep: UnsafeMutablePointer<T>?,
-  _ errors: UnsafeMutablePointer<Double>?, _ iterations: UnsafeMutablePointer<Int64>?,
-  _ converged: UnsafeMutablePointer<Int32>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<T>, _ samples: Int64, _ features: Int64, _ atoms: Int64, _ dataGram: In<Double>,
+  _ options: In<ll_dl_fit_options>, _ previousCost: Double, _ dictionary: InOut<T>, _ code: InOut<T>,
+  _ extrapolationState: InOut<Double>, _ previousSweep: InOut<T>, _ errors: InOut<Double>, _ iterations: InOut<Int64>,
+  _ converged: InOut<Int32>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)
@@ -103,9 +95,8 @@ private func dictLearning<T: LossLensReal>(
 }
 
 private func sparseEncode<T: LossLensReal>(
-  _ x: UnsafePointer<T>?, _ samples: Int64, _ features: Int64, _ dictionary: UnsafePointer<T>?,
-  _ atoms: Int64, _ options: UnsafePointer<ll_dl_encode_options>?, _ code: UnsafeMutablePointer<T>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<T>, _ samples: Int64, _ features: Int64, _ dictionary: In<T>, _ atoms: Int64,
+  _ options: In<ll_dl_encode_options>, _ code: InOut<T>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try encodeOptions(options)

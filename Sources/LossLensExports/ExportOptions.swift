@@ -16,3 +16,8 @@ func unknownCode<Code: RawRepresentable>(_ option: String, _ code: Code, expecte
 where Code.RawValue: BinaryInteger {
   .invalid("\(option) must be \(expected), got \(code.rawValue)")
 }
+
+/// A caller's read-only buffer: `const T *` in losslens.h (NULL arrives as nil).
+public typealias In<T> = UnsafePointer<T>?
+/// A caller's writable buffer: `T *` in losslens.h (NULL arrives as nil).
+public typealias InOut<T> = UnsafeMutablePointer<T>?

@@ -8,7 +8,8 @@ private protocol SpaceConsumer {
 }
 
 private func withMetricSpace(
-  _ x: UnsafePointer<Double>, rows n: Int, cols d: Int, metric: ll_hdbscan_metric, p: Double, _ body: some SpaceConsumer
+  _ x: UnsafePointer<Double>, rows n: Int, cols d: Int, metric: ll_hdbscan_metric, p: Double,
+  _ body: some SpaceConsumer
 ) throws(LossLensError) {
   func features<M: DistanceMetric>(_ metric: M) -> FeatureSpace<M> {
     FeatureSpace(data: x, count: n, dim: d, metric: metric)
@@ -45,16 +46,15 @@ private struct SpanningTreeWriter: SpaceConsumer {
 }
 
 @_cdecl("ll_hdbscan_mst_options_init")
-public func ll_hdbscan_mst_options_init(_ options: UnsafeMutablePointer<ll_hdbscan_mst_options>?) {
+public func ll_hdbscan_mst_options_init(_ options: InOut<ll_hdbscan_mst_options>) {
   options?.pointee = ll_hdbscan_mst_options(
     metric: LL_HDBSCAN_EUCLIDEAN, p: 2, min_samples: 5, alpha: 1, algorithm: LL_HDBSCAN_PRIM, n_threads: 0)
 }
 
 @_cdecl("ll_hdbscan_mst_f64")
 public func ll_hdbscan_mst_f64(
-  _ x: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64, _ options: UnsafePointer<ll_hdbscan_mst_options>?,
-  _ coreOut: UnsafeMutablePointer<Double>?, _ mstOut: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Double>, _ rows: Int64, _ cols: Int64, _ options: In<ll_hdbscan_mst_options>, _ coreOut: InOut<Double>,
+  _ mstOut: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)
@@ -80,19 +80,15 @@ public func ll_hdbscan_mst_f64(
 }
 
 @_cdecl("ll_hdbscan_condense_options_init")
-public func ll_hdbscan_condense_options_init(_ options: UnsafeMutablePointer<ll_hdbscan_condense_options>?) {
+public func ll_hdbscan_condense_options_init(_ options: InOut<ll_hdbscan_condense_options>) {
   options?.pointee = ll_hdbscan_condense_options(min_cluster_size: 5)
 }
 
 @_cdecl("ll_hdbscan_condense_f64")
 public func ll_hdbscan_condense_f64(
-  _ mstIn: UnsafePointer<Double>?, _ orderIn: UnsafePointer<Int64>?, _ nPoints: Int64,
-  _ options: UnsafePointer<ll_hdbscan_condense_options>?,
-  _ linkageOut: UnsafeMutablePointer<Double>?,
-  _ parentOut: UnsafeMutablePointer<Int64>?, _ childOut: UnsafeMutablePointer<Int64>?,
-  _ lambdaOut: UnsafeMutablePointer<Double>?, _ sizeOut: UnsafeMutablePointer<Int64>?,
-  _ condensedRows: UnsafeMutablePointer<Int64>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ mstIn: In<Double>, _ orderIn: In<Int64>, _ nPoints: Int64, _ options: In<ll_hdbscan_condense_options>,
+  _ linkageOut: InOut<Double>, _ parentOut: InOut<Int64>, _ childOut: InOut<Int64>, _ lambdaOut: InOut<Double>,
+  _ sizeOut: InOut<Int64>, _ condensedRows: InOut<Int64>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let minClusterSize = try readOptions(options).min_cluster_size
@@ -133,20 +129,17 @@ public func ll_hdbscan_condense_f64(
 }
 
 @_cdecl("ll_hdbscan_select_options_init")
-public func ll_hdbscan_select_options_init(_ options: UnsafeMutablePointer<ll_hdbscan_select_options>?) {
+public func ll_hdbscan_select_options_init(_ options: InOut<ll_hdbscan_select_options>) {
   options?.pointee = ll_hdbscan_select_options(
     selection: LL_HDBSCAN_EOM, epsilon: 0, max_cluster_size: 0, allow_single_cluster: 0)
 }
 
 @_cdecl("ll_hdbscan_select_f64")
 public func ll_hdbscan_select_f64(
-  _ parentIn: UnsafePointer<Int64>?, _ childIn: UnsafePointer<Int64>?, _ lambdaIn: UnsafePointer<Double>?,
-  _ sizeIn: UnsafePointer<Int64>?, _ rows: Int64, _ nPoints: Int64,
-  _ options: UnsafePointer<ll_hdbscan_select_options>?,
-  _ labelsOut: UnsafeMutablePointer<Int64>?, _ probabilitiesOut: UnsafeMutablePointer<Double>?,
-  _ outlierOut: UnsafeMutablePointer<Double>?, _ persistenceOut: UnsafeMutablePointer<Double>?,
-  _ selectedOut: UnsafeMutablePointer<Int64>?, _ clusterCount: UnsafeMutablePointer<Int64>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ parentIn: In<Int64>, _ childIn: In<Int64>, _ lambdaIn: In<Double>, _ sizeIn: In<Int64>, _ rows: Int64,
+  _ nPoints: Int64, _ options: In<ll_hdbscan_select_options>, _ labelsOut: InOut<Int64>,
+  _ probabilitiesOut: InOut<Double>, _ outlierOut: InOut<Double>, _ persistenceOut: InOut<Double>,
+  _ selectedOut: InOut<Int64>, _ clusterCount: InOut<Int64>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)

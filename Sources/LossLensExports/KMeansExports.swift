@@ -5,80 +5,75 @@ import LossLensCore
 // k-means: fit from given centres (Lloyd or Elkan), k-means++ seeding, nearest-centre assignment.
 
 @_cdecl("ll_kmeans_fit_options_init")
-public func ll_kmeans_fit_options_init(_ options: UnsafeMutablePointer<ll_kmeans_fit_options>?) {
+public func ll_kmeans_fit_options_init(_ options: InOut<ll_kmeans_fit_options>) {
   options?.pointee = ll_kmeans_fit_options(algorithm: LL_KMEANS_LLOYD, max_iter: 300, tol: 0, n_threads: 0)
 }
 
 @_cdecl("ll_kmeans_fit_f64")
 public func ll_kmeans_fit_f64(
-  _ x: UnsafePointer<Double>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<Double>?,
-  _ centers: UnsafeMutablePointer<Double>?, _ k: Int64, _ options: UnsafePointer<ll_kmeans_fit_options>?,
-  _ labels: UnsafeMutablePointer<Int32>?, _ inertia: UnsafeMutablePointer<Double>?,
-  _ nIter: UnsafeMutablePointer<Int64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Double>, _ n: Int64, _ d: Int64, _ weights: In<Double>, _ centers: InOut<Double>, _ k: Int64,
+  _ options: In<ll_kmeans_fit_options>, _ labels: InOut<Int32>, _ inertia: InOut<Double>, _ nIter: InOut<Int64>,
+  _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   kmeansFit(x, n, d, weights, centers, k, options, labels, inertia, nIter, err, errLength)
 }
 
 @_cdecl("ll_kmeans_fit_f32")
 public func ll_kmeans_fit_f32(
-  _ x: UnsafePointer<Float>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<Float>?,
-  _ centers: UnsafeMutablePointer<Float>?, _ k: Int64, _ options: UnsafePointer<ll_kmeans_fit_options>?,
-  _ labels: UnsafeMutablePointer<Int32>?, _ inertia: UnsafeMutablePointer<Double>?,
-  _ nIter: UnsafeMutablePointer<Int64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Float>, _ n: Int64, _ d: Int64, _ weights: In<Float>, _ centers: InOut<Float>, _ k: Int64,
+  _ options: In<ll_kmeans_fit_options>, _ labels: InOut<Int32>, _ inertia: InOut<Double>, _ nIter: InOut<Int64>,
+  _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   kmeansFit(x, n, d, weights, centers, k, options, labels, inertia, nIter, err, errLength)
 }
 
 @_cdecl("ll_kmeans_plusplus_options_init")
-public func ll_kmeans_plusplus_options_init(_ options: UnsafeMutablePointer<ll_kmeans_plusplus_options>?) {
+public func ll_kmeans_plusplus_options_init(_ options: InOut<ll_kmeans_plusplus_options>) {
   options?.pointee = ll_kmeans_plusplus_options(n_local_trials: 0, seed: 0, n_threads: 0)
 }
 
 @_cdecl("ll_kmeans_plusplus_f64")
 public func ll_kmeans_plusplus_f64(
-  _ x: UnsafePointer<Double>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<Double>?, _ k: Int64,
-  _ options: UnsafePointer<ll_kmeans_plusplus_options>?, _ centers: UnsafeMutablePointer<Double>?,
-  _ indices: UnsafeMutablePointer<Int64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Double>, _ n: Int64, _ d: Int64, _ weights: In<Double>, _ k: Int64,
+  _ options: In<ll_kmeans_plusplus_options>, _ centers: InOut<Double>, _ indices: InOut<Int64>, _ err: InOut<CChar>,
+  _ errLength: Int64
 ) -> Int32 {
   kmeansPlusPlus(x, n, d, weights, k, options, centers, indices, err, errLength)
 }
 
 @_cdecl("ll_kmeans_plusplus_f32")
 public func ll_kmeans_plusplus_f32(
-  _ x: UnsafePointer<Float>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<Float>?, _ k: Int64,
-  _ options: UnsafePointer<ll_kmeans_plusplus_options>?, _ centers: UnsafeMutablePointer<Float>?,
-  _ indices: UnsafeMutablePointer<Int64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Float>, _ n: Int64, _ d: Int64, _ weights: In<Float>, _ k: Int64, _ options: In<ll_kmeans_plusplus_options>,
+  _ centers: InOut<Float>, _ indices: InOut<Int64>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   kmeansPlusPlus(x, n, d, weights, k, options, centers, indices, err, errLength)
 }
 
 @_cdecl("ll_kmeans_assign_options_init")
-public func ll_kmeans_assign_options_init(_ options: UnsafeMutablePointer<ll_kmeans_assign_options>?) {
+public func ll_kmeans_assign_options_init(_ options: InOut<ll_kmeans_assign_options>) {
   options?.pointee = ll_kmeans_assign_options(n_threads: 0)
 }
 
 @_cdecl("ll_kmeans_assign_f64")
 public func ll_kmeans_assign_f64(
-  _ x: UnsafePointer<Double>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<Double>?,
-  _ centers: UnsafePointer<Double>?, _ k: Int64, _ options: UnsafePointer<ll_kmeans_assign_options>?,
-  _ labels: UnsafeMutablePointer<Int32>?, _ inertia: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Double>, _ n: Int64, _ d: Int64, _ weights: In<Double>, _ centers: In<Double>, _ k: Int64,
+  _ options: In<ll_kmeans_assign_options>, _ labels: InOut<Int32>, _ inertia: InOut<Double>, _ err: InOut<CChar>,
+  _ errLength: Int64
 ) -> Int32 {
   kmeansAssign(x, n, d, weights, centers, k, options, labels, inertia, err, errLength)
 }
 
 @_cdecl("ll_kmeans_assign_f32")
 public func ll_kmeans_assign_f32(
-  _ x: UnsafePointer<Float>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<Float>?,
-  _ centers: UnsafePointer<Float>?, _ k: Int64, _ options: UnsafePointer<ll_kmeans_assign_options>?,
-  _ labels: UnsafeMutablePointer<Int32>?, _ inertia: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Float>, _ n: Int64, _ d: Int64, _ weights: In<Float>, _ centers: In<Float>, _ k: Int64,
+  _ options: In<ll_kmeans_assign_options>, _ labels: InOut<Int32>, _ inertia: InOut<Double>, _ err: InOut<CChar>,
+  _ errLength: Int64
 ) -> Int32 {
   kmeansAssign(x, n, d, weights, centers, k, options, labels, inertia, err, errLength)
 }
 
 private func kmeansProblem<T: LossLensReal>(
-  _ x: UnsafePointer<T>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<T>?, _ nThreads: Int32
+  _ x: In<T>, _ n: Int64, _ d: Int64, _ weights: In<T>, _ nThreads: Int32
 ) throws(LossLensError) -> KMeansProblem<T> {
   let (rows, cols) = try matrixShape(n, d, "X")
   return try KMeansProblem(
@@ -93,10 +88,9 @@ private func clusterCount(_ k: Int64, _ d: Int64) throws(LossLensError) -> Int {
 }
 
 private func kmeansFit<T: LossLensReal>(
-  _ x: UnsafePointer<T>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<T>?,
-  _ centers: UnsafeMutablePointer<T>?, _ k: Int64, _ options: UnsafePointer<ll_kmeans_fit_options>?,
-  _ labels: UnsafeMutablePointer<Int32>?, _ inertia: UnsafeMutablePointer<Double>?,
-  _ nIter: UnsafeMutablePointer<Int64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<T>, _ n: Int64, _ d: Int64, _ weights: In<T>, _ centers: InOut<T>, _ k: Int64,
+  _ options: In<ll_kmeans_fit_options>, _ labels: InOut<Int32>, _ inertia: InOut<Double>, _ nIter: InOut<Int64>,
+  _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)
@@ -119,9 +113,8 @@ private func kmeansFit<T: LossLensReal>(
 }
 
 private func kmeansPlusPlus<T: LossLensReal>(
-  _ x: UnsafePointer<T>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<T>?, _ k: Int64,
-  _ options: UnsafePointer<ll_kmeans_plusplus_options>?, _ centers: UnsafeMutablePointer<T>?,
-  _ indices: UnsafeMutablePointer<Int64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<T>, _ n: Int64, _ d: Int64, _ weights: In<T>, _ k: Int64, _ options: In<ll_kmeans_plusplus_options>,
+  _ centers: InOut<T>, _ indices: InOut<Int64>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)
@@ -136,10 +129,9 @@ private func kmeansPlusPlus<T: LossLensReal>(
 }
 
 private func kmeansAssign<T: LossLensReal>(
-  _ x: UnsafePointer<T>?, _ n: Int64, _ d: Int64, _ weights: UnsafePointer<T>?,
-  _ centers: UnsafePointer<T>?, _ k: Int64, _ options: UnsafePointer<ll_kmeans_assign_options>?,
-  _ labels: UnsafeMutablePointer<Int32>?, _ inertia: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<T>, _ n: Int64, _ d: Int64, _ weights: In<T>, _ centers: In<T>, _ k: Int64,
+  _ options: In<ll_kmeans_assign_options>, _ labels: InOut<Int32>, _ inertia: InOut<Double>, _ err: InOut<CChar>,
+  _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let problem = try kmeansProblem(x, n, d, weights, try readOptions(options).n_threads)

@@ -7,15 +7,14 @@ import LossLensCore
 // only during the call that receives it (the solver copies v0 and the deflation basis).
 
 @_cdecl("ll_lanczos_options_init")
-public func ll_lanczos_options_init(_ options: UnsafeMutablePointer<ll_lanczos_options>?) {
+public func ll_lanczos_options_init(_ options: InOut<ll_lanczos_options>) {
   options?.pointee = ll_lanczos_options(which: LL_LANCZOS_LA, tol: 0, max_restarts: 1000, ncv: 0, seed: 0)
 }
 
 @_cdecl("ll_lanczos_create_f64")
 public func ll_lanczos_create_f64(
-  _ n: Int64, _ k: Int64, _ v0: UnsafePointer<Double>?, _ deflate: UnsafePointer<Double>?, _ p: Int64,
-  _ options: UnsafePointer<ll_lanczos_options>?, _ handle: UnsafeMutablePointer<OpaquePointer?>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ n: Int64, _ k: Int64, _ v0: In<Double>, _ deflate: In<Double>, _ p: Int64, _ options: In<ll_lanczos_options>,
+  _ handle: InOut<OpaquePointer?>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let out = try required(handle, "handle")
@@ -30,9 +29,8 @@ public func ll_lanczos_create_f64(
 
 @_cdecl("ll_lanczos_step_f64")
 public func ll_lanczos_step_f64(
-  _ handle: OpaquePointer?, _ y: UnsafePointer<Double>?, _ x: UnsafeMutablePointer<Double>?,
-  _ needProduct: UnsafeMutablePointer<Int32>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ handle: OpaquePointer?, _ y: In<Double>, _ x: InOut<Double>, _ needProduct: InOut<Int32>, _ err: InOut<CChar>,
+  _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let solver = try solverBehind(handle)
@@ -43,9 +41,8 @@ public func ll_lanczos_step_f64(
 
 @_cdecl("ll_lanczos_result_f64")
 public func ll_lanczos_result_f64(
-  _ handle: OpaquePointer?, _ values: UnsafeMutablePointer<Double>?, _ vectors: UnsafeMutablePointer<Double>?,
-  _ residuals: UnsafeMutablePointer<Double>?, _ info: UnsafeMutablePointer<Int64>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ handle: OpaquePointer?, _ values: InOut<Double>, _ vectors: InOut<Double>, _ residuals: InOut<Double>,
+  _ info: InOut<Int64>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     try writeResult(try solverBehind(handle), values, vectors, residuals, info)
@@ -60,11 +57,9 @@ public func ll_lanczos_destroy(_ handle: OpaquePointer?) {
 
 @_cdecl("ll_lanczos_dense_f64")
 public func ll_lanczos_dense_f64(
-  _ a: UnsafePointer<Double>?, _ n: Int64, _ k: Int64, _ v0: UnsafePointer<Double>?,
-  _ deflate: UnsafePointer<Double>?, _ p: Int64, _ options: UnsafePointer<ll_lanczos_options>?,
-  _ values: UnsafeMutablePointer<Double>?, _ vectors: UnsafeMutablePointer<Double>?,
-  _ residuals: UnsafeMutablePointer<Double>?, _ info: UnsafeMutablePointer<Int64>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ a: In<Double>, _ n: Int64, _ k: Int64, _ v0: In<Double>, _ deflate: In<Double>, _ p: Int64,
+  _ options: In<ll_lanczos_options>, _ values: InOut<Double>, _ vectors: InOut<Double>, _ residuals: InOut<Double>,
+  _ info: InOut<Int64>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let (rows, _) = try matrixShape(n, n, "A")
@@ -75,7 +70,7 @@ public func ll_lanczos_dense_f64(
   }
 }
 
-private func lanczosOptions(_ k: Int64, _ options: UnsafePointer<ll_lanczos_options>?) throws(LossLensError)
+private func lanczosOptions(_ k: Int64, _ options: In<ll_lanczos_options>) throws(LossLensError)
   -> LanczosOptions
 {
   let o = try readOptions(options)
@@ -107,8 +102,8 @@ private func solverBehind(_ handle: OpaquePointer?) throws(LossLensError) -> Lan
 /// Writes the k eigenvalues, the n×k eigenvector matrix (column i for value i), the residuals and
 /// info = [operator calls, restarts, converged pairs].
 private func writeResult(
-  _ solver: LanczosSolver, _ values: UnsafeMutablePointer<Double>?, _ vectors: UnsafeMutablePointer<Double>?,
-  _ residuals: UnsafeMutablePointer<Double>?, _ info: UnsafeMutablePointer<Int64>?
+  _ solver: LanczosSolver, _ values: InOut<Double>, _ vectors: InOut<Double>, _ residuals: InOut<Double>,
+  _ info: InOut<Int64>
 ) throws(LossLensError) {
   guard solver.isFinished else { throw .invalid("the Lanczos run has not finished (step until it reports done)") }
   let out = try required(values, "values"), vecs = try required(vectors, "vectors")

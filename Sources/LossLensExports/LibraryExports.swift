@@ -5,12 +5,12 @@ import _COpenBLAS
 public func ll_abi_version() -> Int32 { LossLensVersion.abi }
 
 @_cdecl("ll_version")
-public func ll_version(_ buffer: UnsafeMutablePointer<CChar>?, _ length: Int64) {
+public func ll_version(_ buffer: InOut<CChar>, _ length: Int64) {
   writeMessage(LossLensVersion.library, into: buffer, capacity: length)
 }
 
 @_cdecl("ll_blas_config")
-public func ll_blas_config(_ buffer: UnsafeMutablePointer<CChar>?, _ length: Int64) {
+public func ll_blas_config(_ buffer: InOut<CChar>, _ length: Int64) {
   let config = openblas_get_config().map { String(cString: $0) } ?? "unknown"
   let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
   writeMessage("OpenBLAS \(config) (core: \(core))", into: buffer, capacity: length)
@@ -34,9 +34,7 @@ public func ll_debug_address(_ pointer: UnsafeRawPointer?) -> UInt64 {
 }
 
 @_cdecl("ll_debug_spin")
-public func ll_debug_spin(
-  _ seconds: Double, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
-) -> Int32 {
+public func ll_debug_spin(_ seconds: Double, _ err: InOut<CChar>, _ errLength: Int64) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     guard seconds >= 0, seconds.isFinite else { throw .invalid("seconds must be finite and >= 0") }
     var start = timespec(), now = timespec()

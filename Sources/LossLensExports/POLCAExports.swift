@@ -3,18 +3,17 @@ import LossLensCore
 import POLCA
 
 @_cdecl("ll_polca_allocate_options_init")
-public func ll_polca_allocate_options_init(_ options: UnsafeMutablePointer<ll_polca_allocate_options>?) {
+public func ll_polca_allocate_options_init(_ options: InOut<ll_polca_allocate_options>) {
   options?.pointee = ll_polca_allocate_options(
     order: LL_POLCA_SECOND_ORDER, share_tol: 1e-6, curvature: LL_POLCA_CURVATURE_SUMMED, n_threads: 0)
 }
 
 @_cdecl("ll_polca_allocate_f64")
 public func ll_polca_allocate_f64(
-  _ grads: UnsafePointer<Double>?, _ steps: UnsafePointer<Double>?, _ curvatures: UnsafePointer<Double>?,
-  _ checkpoints: Int64, _ samples: Int64, _ directions: Int64, _ options: UnsafePointer<ll_polca_allocate_options>?,
-  _ allocation: UnsafeMutablePointer<Double>?, _ firstOrder: UnsafeMutablePointer<Double>?,
-  _ projectedLoss: UnsafeMutablePointer<Double>?, _ guarded: UnsafeMutablePointer<UInt8>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ grads: In<Double>, _ steps: In<Double>, _ curvatures: In<Double>, _ checkpoints: Int64, _ samples: Int64,
+  _ directions: Int64, _ options: In<ll_polca_allocate_options>, _ allocation: InOut<Double>,
+  _ firstOrder: InOut<Double>, _ projectedLoss: InOut<Double>, _ guarded: InOut<UInt8>, _ err: InOut<CChar>,
+  _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)

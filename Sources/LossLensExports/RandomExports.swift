@@ -4,7 +4,7 @@ import LossLensCore
 
 @_cdecl("ll_xoshiro_seed")
 public func ll_xoshiro_seed(
-  _ seed: UInt64, _ state: UnsafeMutablePointer<UInt64>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ seed: UInt64, _ state: InOut<UInt64>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     store(Xoshiro256(seed: seed), into: try required(state, "state"))
@@ -13,8 +13,7 @@ public func ll_xoshiro_seed(
 
 @_cdecl("ll_xoshiro_next")
 public func ll_xoshiro_next(
-  _ state: UnsafeMutablePointer<UInt64>?, _ value: UnsafeMutablePointer<UInt64>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ state: InOut<UInt64>, _ value: InOut<UInt64>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let words = try required(state, "state")
@@ -26,8 +25,7 @@ public func ll_xoshiro_next(
 
 @_cdecl("ll_xoshiro_gaussians_f64")
 public func ll_xoshiro_gaussians_f64(
-  _ state: UnsafeMutablePointer<UInt64>?, _ count: Int64, _ out: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ state: InOut<UInt64>, _ count: Int64, _ out: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     guard count >= 0 else { throw .invalid("count must be >= 0 (got \(count))") }

@@ -2,31 +2,30 @@ import CLossLens
 import LossLensCore
 
 @_cdecl("ll_simplex_project_options_init")
-public func ll_simplex_project_options_init(_ options: UnsafeMutablePointer<ll_simplex_project_options>?) {
+public func ll_simplex_project_options_init(_ options: InOut<ll_simplex_project_options>) {
   options?.pointee = ll_simplex_project_options(axis: LL_SIMPLEX_COLUMNS, radius: 1, n_threads: 0)
 }
 
 @_cdecl("ll_simplex_project_f64")
 public func ll_simplex_project_f64(
-  _ x: UnsafePointer<Double>?, _ rows: Int64, _ cols: Int64, _ options: UnsafePointer<ll_simplex_project_options>?,
-  _ out: UnsafeMutablePointer<Double>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Double>, _ rows: Int64, _ cols: Int64, _ options: In<ll_simplex_project_options>, _ out: InOut<Double>,
+  _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   projectSimplex(x, rows, cols, options, out, err, errLength)
 }
 
 @_cdecl("ll_simplex_project_f32")
 public func ll_simplex_project_f32(
-  _ x: UnsafePointer<Float>?, _ rows: Int64, _ cols: Int64, _ options: UnsafePointer<ll_simplex_project_options>?,
-  _ out: UnsafeMutablePointer<Float>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<Float>, _ rows: Int64, _ cols: Int64, _ options: In<ll_simplex_project_options>, _ out: InOut<Float>,
+  _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   projectSimplex(x, rows, cols, options, out, err, errLength)
 }
 
 @_cdecl("ll_simplex_block_sums_f64")
 public func ll_simplex_block_sums_f64(
-  _ y: UnsafePointer<Double>?, _ count: Int64, _ shift: Double, _ thresholds: UnsafePointer<Double>?,
-  _ nThresholds: Int64, _ counts: UnsafeMutablePointer<Int64>?, _ sums: UnsafeMutablePointer<Double>?,
-  _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ y: In<Double>, _ count: Int64, _ shift: Double, _ thresholds: In<Double>, _ nThresholds: Int64,
+  _ counts: InOut<Int64>, _ sums: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let (m, t) = try matrixShape(count, nThresholds, "y")
@@ -42,8 +41,8 @@ public func ll_simplex_block_sums_f64(
 }
 
 private func projectSimplex<T: LossLensReal>(
-  _ x: UnsafePointer<T>?, _ rows: Int64, _ cols: Int64, _ options: UnsafePointer<ll_simplex_project_options>?,
-  _ out: UnsafeMutablePointer<T>?, _ err: UnsafeMutablePointer<CChar>?, _ errLength: Int64
+  _ x: In<T>, _ rows: Int64, _ cols: Int64, _ options: In<ll_simplex_project_options>, _ out: InOut<T>,
+  _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)

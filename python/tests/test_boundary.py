@@ -1,12 +1,39 @@
 """The Swift ↔ C ↔ Python boundary: zero copy, GIL release, errors, configuration."""
+import ctypes
+import re
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import losslens
 from losslens import _core
+
+
+HEADER = Path(__file__).resolve().parents[2] / "Shims" / "include" / "losslens.h"
+
+
+def test_every_mode_code_of_the_header_is_a_core_constant():
+    # The header defines each mode code once; _core exports them (LL_KMEANS_ELKAN -> _core.KMEANS_ELKAN).
+    text = HEADER.read_text()
+    enums = re.findall(r"typedef enum (ll_\w+) \{(.*?)\} \1;", text, re.S)
+    assert len(enums) > 10
+    for name, body in enums:
+        if name == "ll_status":
+            continue
+        for code, value in re.findall(r"\b(LL_\w+) = (\d+)", body):
+            assert getattr(_core, code[3:]) == int(value), (name, code)
+    assert int(re.search(r"#define LL_ABI_VERSION (\d+)", text).group(1)) == _core.ABI_VERSION == _core.abi_version()
+
+
+def test_every_function_of_the_header_is_in_the_library():
+    # A C caller links against losslens.h alone: every function it declares must be exported.
+    declared = set(re.findall(r"^(?:int32_t|void|uint64_t) (ll_\w+)\(", HEADER.read_text(), re.M))
+    library = ctypes.CDLL(str(Path(_core.__file__).with_name("liblosslens_swift.so")))
+    assert len(declared) > 50
+    assert [name for name in sorted(declared) if not hasattr(library, name)] == []
 
 
 def test_swift_receives_the_numpy_buffer_without_copy(rng):

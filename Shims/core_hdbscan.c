@@ -1,11 +1,9 @@
 /* losslens._core: HDBSCAN hierarchy and flat cluster extraction. */
 #include "_core.h"
 
-/* Shrinks a 1-D array freshly created by ll_new_array to its first `rows` entries. */
-static PyObject *ll_head(PyArrayObject *arr, int64_t rows) {
-  PyObject *slice = PySequence_GetSlice((PyObject *)arr, 0, (Py_ssize_t)rows);
-  Py_DECREF(arr);
-  return slice;
+/* The first `rows` entries of a 1-D array (a new reference to a view). */
+static PyObject *head(PyArrayObject *arr, int64_t rows) {
+  return PySequence_GetSlice((PyObject *)arr, 0, (Py_ssize_t)rows);
 }
 
 PyObject *ll_py_hdbscan_mst(PyObject *self, PyObject *args, PyObject *kwargs) {
@@ -48,26 +46,19 @@ PyObject *ll_py_hdbscan_condense(PyObject *self, PyObject *args, PyObject *kwarg
   PyArrayObject *link = ll_new_array(2, link_dims, NPY_FLOAT64), *parent = ll_new_array(1, &capacity, NPY_INT64),
                 *child = ll_new_array(1, &capacity, NPY_INT64), *lambda = ll_new_array(1, &capacity, NPY_FLOAT64),
                 *size = ll_new_array(1, &capacity, NPY_INT64);
-  if (!link || !parent || !child || !lambda || !size) goto fail;
+  PyObject *outputs = Py_BuildValue("(NNNNN)", link, parent, child, lambda, size);
+  if (outputs == NULL) return NULL;
   char err[LL_ERR_LEN] = "";
   int status;
   int64_t rows = 0;
-  const double *mstd = PyArray_DATA(mst);
-  const int64_t *orderd = PyArray_DATA(order);
-  double *linkd = PyArray_DATA(link), *lambdad = PyArray_DATA(lambda);
-  int64_t *parentd = PyArray_DATA(parent), *childd = PyArray_DATA(child), *sized = PyArray_DATA(size);
-  LL_CALL_NOGIL(status, ll_hdbscan_condense_f64(mstd, orderd, (int64_t)n, &o, linkd, parentd, childd, lambdad, sized,
-                                                &rows, err, sizeof err));
-  if (status != LL_OK) {
-    ll_raise_status(status, err);
-    goto fail;
-  }
-  /* Py_BuildValue's "N" steals every reference, also when it fails. */
-  return Py_BuildValue("(N(NNNN))", link, ll_head(parent, rows), ll_head(child, rows), ll_head(lambda, rows),
-                       ll_head(size, rows));
-fail:
-  Py_XDECREF(link); Py_XDECREF(parent); Py_XDECREF(child); Py_XDECREF(lambda); Py_XDECREF(size);
-  return NULL;
+  LL_CALL_NOGIL(status, ll_hdbscan_condense_f64(PyArray_DATA(mst), PyArray_DATA(order), n, &o, PyArray_DATA(link),
+                                                PyArray_DATA(parent), PyArray_DATA(child), PyArray_DATA(lambda),
+                                                PyArray_DATA(size), &rows, err, sizeof err));
+  if (ll_finish(status, err, outputs) == NULL) return NULL;
+  PyObject *result = Py_BuildValue("(O(NNNN))", link, head(parent, rows), head(child, rows), head(lambda, rows),
+                                   head(size, rows));
+  Py_DECREF(outputs);
+  return result;
 }
 
 PyObject *ll_py_hdbscan_select(PyObject *self, PyObject *args, PyObject *kwargs) {
@@ -100,27 +91,18 @@ PyObject *ll_py_hdbscan_select(PyObject *self, PyObject *args, PyObject *kwargs)
   PyArrayObject *labels = ll_new_array(1, &n, NPY_INT64), *probs = ll_new_array(1, &n, NPY_FLOAT64),
                 *scores = ll_new_array(1, &n, NPY_FLOAT64), *persistence = ll_new_array(1, &n, NPY_FLOAT64),
                 *selected = ll_new_array(1, &n, NPY_INT64);
-  if (!labels || !probs || !scores || !persistence || !selected) {
-    Py_XDECREF(labels); Py_XDECREF(probs); Py_XDECREF(scores); Py_XDECREF(persistence); Py_XDECREF(selected);
-    return NULL;
-  }
+  PyObject *outputs = Py_BuildValue("(NNNNN)", labels, probs, scores, persistence, selected);
+  if (outputs == NULL) return NULL;
   char err[LL_ERR_LEN] = "";
   int status;
   int64_t clusters = 0;
-  const int64_t *pd = PyArray_DATA(parent), *cd = PyArray_DATA(child), *sd = PyArray_DATA(size);
-  const double *ld = PyArray_DATA(lambda);
-  int64_t *labelsd = PyArray_DATA(labels), *selectedd = PyArray_DATA(selected);
-  double *probsd = PyArray_DATA(probs), *scoresd = PyArray_DATA(scores), *persd = PyArray_DATA(persistence);
-  LL_CALL_NOGIL(status, ll_hdbscan_select_f64(pd, cd, ld, sd, (int64_t)rows, (int64_t)n_points, &o, labelsd, probsd,
-                                              scoresd, persd, selectedd, &clusters, err, sizeof err));
-  if (status != LL_OK) {
-    Py_DECREF(labels); Py_DECREF(probs); Py_DECREF(scores); Py_DECREF(persistence); Py_DECREF(selected);
-    return ll_raise_status(status, err);
-  }
-  PyObject *pers = ll_head(persistence, clusters), *sel = ll_head(selected, clusters);
-  if (!pers || !sel) {
-    Py_XDECREF(pers); Py_XDECREF(sel); Py_DECREF(labels); Py_DECREF(probs); Py_DECREF(scores);
-    return NULL;
-  }
-  return Py_BuildValue("(NNNNN)", labels, probs, scores, pers, sel);
+  LL_CALL_NOGIL(status, ll_hdbscan_select_f64(PyArray_DATA(parent), PyArray_DATA(child), PyArray_DATA(lambda),
+                                              PyArray_DATA(size), rows, n, &o, PyArray_DATA(labels),
+                                              PyArray_DATA(probs), PyArray_DATA(scores), PyArray_DATA(persistence),
+                                              PyArray_DATA(selected), &clusters, err, sizeof err));
+  if (ll_finish(status, err, outputs) == NULL) return NULL;
+  PyObject *result = Py_BuildValue("(OOONN)", labels, probs, scores, head(persistence, clusters),
+                                   head(selected, clusters));
+  Py_DECREF(outputs);
+  return result;
 }

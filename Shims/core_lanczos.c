@@ -85,7 +85,7 @@ static PyObject *lanczos_result_tuple(ll_lanczos *handle, int64_t n, int64_t k) 
   char err[LL_ERR_LEN] = "";
   int status;
   LL_CALL_NOGIL(status, ll_lanczos_result_f64(handle, PyArray_DATA(out.values), PyArray_DATA(out.vectors),
-                                          PyArray_DATA(out.residuals), PyArray_DATA(out.info), err, sizeof err));
+                                              PyArray_DATA(out.residuals), PyArray_DATA(out.info), err, sizeof err));
   return lanczos_outputs_finish(&out, status, err);
 }
 

@@ -5,12 +5,15 @@ from pathlib import Path
 
 def add_demo_arguments(parser):
     """The demo's options (shared by both entry points)."""
+    parser.add_argument("--task", choices=("digits", "addition"), default="digits",
+                        help="digits: LDD, POLCA and DIDS on an image classifier; addition: POLCA's hidden carry "
+                             "skills in 3-digit addition with a small Transformer (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=Path("losslens-report"),
                         help="output folder for report.html, PNGs and arrays.npz (default: %(default)s)")
     parser.add_argument("--quick", action="store_true",
                         help="fewer steps and seeds: a smoke run in under two minutes")
     parser.add_argument("--steps", type=int, help="optimisation steps (default: 200 on digits, 60 quick, "
-                        "100 on MNIST as in the paper)")
+                        "100 on MNIST as in the paper; addition: 1200, 400 quick)")
     parser.add_argument("--domains", type=int, default=10, help="number of learning domains K (default: 10)")
     parser.add_argument("--alpha", type=float, default=0.01, help="L1 weight of LDD in scikit-learn's convention, λ = 2·alpha in eq. 11 (default: 0.01)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -40,10 +43,22 @@ def run_from_args(parser, args):
     from ._run import DemoOptions
 
     _positive(parser, args)
+    if args.task == "addition":
+        return _run_addition(parser, args)
     options = DemoOptions(out=args.out, quick=args.quick, steps=args.steps, domains=args.domains,
                           alpha=args.alpha, seed=args.seed, mnist=args.mnist, losses=args.losses,
                           n_seeds=args.n_seeds, show_progress=args.show_progress)
     print(run_demo(options))
+    return 0
+
+
+def _run_addition(parser, args):
+    from ._addition import run_addition_demo
+
+    if args.mnist is not None or args.losses is not None:
+        parser.error("--mnist and --losses belong to the digits task, not to --task addition")
+    print(run_addition_demo(args.out, quick=args.quick, steps=args.steps, seed=args.seed,
+                            show_progress=args.show_progress))
     return 0
 
 
@@ -61,7 +76,8 @@ def main(argv=None):
     demo = add_demo_arguments(commands.add_parser(
         "demo", help="end-to-end training-dynamics report on real data",
         description="Train the LDD paper's CNN while recording per-sample losses, decompose them into "
-                    "learning domains and write report.html."))
+                    "learning domains and write report.html; or, with --task addition, reproduce POLCA's "
+                    "hidden carry skills in 3-digit addition."))
     args = parser.parse_args(argv)
     return run_from_args(demo, args)
 

@@ -4,7 +4,8 @@ Pipeline: build a :class:`HessianBasis` from Hessian-vector products at checkpoi
 project per-sample gradients, parameter steps and curvatures onto it, :meth:`POLCA.fit` the
 allocation (eqs. 4-10), then cluster the projected-loss trajectories per direction
 (:meth:`POLCA.breakthrough_clusters`, :meth:`POLCA.cluster_all`) against the exact-loss baseline
-(:func:`exact_loss_clusters`) and score clusters with :func:`homogeneity`. With PyTorch,
+(:func:`exact_loss_clusters`) and the empirical-Fisher baseline (:func:`fisher_clusters`), and score
+clusters with :func:`homogeneity` and :func:`best_clusters` (the paper's Table 3). With PyTorch,
 ``losslens.torch.polca_from_checkpoints`` computes all inputs. Formula choices: docs/polca.md.
 """
 from ._allocation import POLCA
@@ -12,9 +13,12 @@ from ._basis import HessianBasis
 from ._clusters import (
     FILTERED,
     OUTLIER,
+    BestCluster,
     TrajectoryClusters,
+    best_clusters,
     breakthrough_clusters,
     exact_loss_clusters,
+    fisher_clusters,
     homogeneity,
     plot_clusters,
 )
@@ -23,10 +27,13 @@ __all__ = [
     "FILTERED",
     "OUTLIER",
     "POLCA",
+    "BestCluster",
     "HessianBasis",
     "TrajectoryClusters",
+    "best_clusters",
     "breakthrough_clusters",
     "exact_loss_clusters",
+    "fisher_clusters",
     "homogeneity",
     "plot_clusters",
 ]

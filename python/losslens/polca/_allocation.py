@@ -65,6 +65,9 @@ class POLCA(BaseEstimator):
         The exact losses given to ``fit``.
     decreasing_directions_ : ndarray of int
         Directions whose mean projected loss decreased over training (the ones the paper keeps).
+    projected_grads_ : ndarray of shape (T + 1, n_samples, m)
+        The ``projected_grads`` given to ``fit``; squared, the empirical Fisher information along
+        each direction (the paper's Appendix D baseline, :func:`losslens.polca.fisher_clusters`).
 
     References
     ----------
@@ -122,6 +125,7 @@ class POLCA(BaseEstimator):
         self.first_order_ = first
         self.projected_loss_ = projected
         self.share_guarded_ = guarded.astype(bool)
+        self.projected_grads_ = grads
         self.n_samples_, self.n_directions_, self.n_steps_ = n, m, T
         self.decreasing_directions_ = np.flatnonzero(projected[-1].mean(axis=0) < 0)
         if losses is not None:
@@ -130,6 +134,31 @@ class POLCA(BaseEstimator):
             self.first_order_error_ = first.sum(axis=2) - self.loss_change_
             self.approximation_error_ = allocation.sum(axis=2) - self.loss_change_
         return self
+
+    def compare_orders(self):
+        """First- against second-order projected-loss trajectories (the paper's Appendix F, Table 5).
+
+        For every sample and direction the trajectory ``L_b(x, theta_1..T)`` of eq. (10) is built
+        once from the first-order terms (eq. 4) and once from the full allocation (eq. 9).
+
+        Returns
+        -------
+        dict
+            ``cosine``: mean cosine similarity of the two trajectories over the pairs where both
+            are non-zero; ``l2``: mean Euclidean distance; ``relative_l2``: mean distance divided
+            by the second-order trajectory's norm (pairs with a non-zero norm).
+        """
+        if self.order != 2:
+            raise ValueError("compare_orders needs a fit with order=2")
+        first = np.cumsum(self.first_order_, axis=0)  # POLCA eq. (10) with the eq. (4) terms
+        second = self.projected_loss_[1:]
+        dot = np.einsum("tnm,tnm->nm", first, second)
+        norm_first, norm_second = np.linalg.norm(first, axis=0), np.linalg.norm(second, axis=0)
+        distance = np.linalg.norm(first - second, axis=0)
+        both = (norm_first > 0) & (norm_second > 0)
+        return {"cosine": float(np.mean(dot[both] / (norm_first[both] * norm_second[both]))),
+                "l2": float(distance.mean()),
+                "relative_l2": float(np.mean(distance[norm_second > 0] / norm_second[norm_second > 0]))}
 
     def breakthrough_clusters(self, direction, min_cluster_size=10, min_samples=None, **hdbscan_params):
         """Cluster the projected-loss trajectories along ``direction``; see :func:`losslens.polca.breakthrough_clusters`."""

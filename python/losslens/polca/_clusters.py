@@ -112,6 +112,34 @@ def breakthrough_clusters(polca, direction, min_cluster_size=10, min_samples=Non
     return _summarize(trajectories, labels, exact, direction)
 
 
+def fisher_clusters(polca, direction, min_cluster_size=10, min_samples=None, **hdbscan_params):
+    """Baseline: cluster the empirical Fisher information along one direction (the paper's Appendix D).
+
+    The trajectory of sample ``x`` is ``<b, grad l(x; theta_t)>^2``, t = 0..T (Achille et al.'s
+    empirical Fisher projected on ``b``); all samples are clustered (no filtering), outliers keep
+    label -1.
+
+    Parameters
+    ----------
+    polca : fitted POLCA
+    direction : int
+        Basis vector index.
+    min_cluster_size, min_samples, **hdbscan_params
+        Passed to :class:`losslens.HDBSCAN`.
+
+    Returns
+    -------
+    TrajectoryClusters
+    """
+    m = polca.projected_grads_.shape[2]
+    if not 0 <= direction < m:
+        raise ValueError(f"direction must be in [0, {m}), got {direction}")
+    trajectories = polca.projected_grads_[:, :, direction].T ** 2
+    labels = _cluster(trajectories, min_cluster_size, min_samples, hdbscan_params)
+    exact = polca.losses_.T if hasattr(polca, "losses_") else None
+    return _summarize(trajectories, labels, exact, direction)
+
+
 def exact_loss_clusters(losses, kind="loss", min_cluster_size=10, min_samples=None, **hdbscan_params):
     """Baseline: cluster exact per-sample loss trajectories (the paper's Section 4.2).
 
@@ -138,7 +166,7 @@ def exact_loss_clusters(losses, kind="loss", min_cluster_size=10, min_samples=No
     return _summarize(trajectories, labels, losses.T, None)
 
 
-def homogeneity(labels, categories):
+def homogeneity(labels, categories, category=None):
     """Dominant-category fraction of every cluster (the paper's skill-homogeneity tables).
 
     Parameters
@@ -147,6 +175,10 @@ def homogeneity(labels, categories):
         Cluster labels; negative labels (outliers, filtered samples) are ignored.
     categories : array-like of shape (n_samples,)
         Known category per sample (e.g. a skill or class).
+    category : object, default=None
+        When given, ``fraction`` is the share of this category in each cluster instead of the
+        dominant one's (the paper's Table 3: the fraction of tokens that carry), and
+        ``dominant`` is ``category`` throughout.
 
     Returns
     -------
@@ -162,12 +194,60 @@ def homogeneity(labels, categories):
     order = np.argsort(-sizes, kind="stable")
     rows = {"cluster": ids[order], "size": sizes[order], "dominant": [], "fraction": []}
     for cluster, size in zip(rows["cluster"], rows["size"]):
-        values, counts = np.unique(categories[labels == cluster], return_counts=True)
-        rows["dominant"].append(values[np.argmax(counts)])
-        rows["fraction"].append(counts.max() / size)
+        members = categories[labels == cluster]
+        if category is None:
+            values, counts = np.unique(members, return_counts=True)
+            rows["dominant"].append(values[np.argmax(counts)])
+            rows["fraction"].append(counts.max() / size)
+        else:
+            rows["dominant"].append(category)
+            rows["fraction"].append(np.count_nonzero(members == category) / size)
     rows["dominant"] = np.array(rows["dominant"])
     rows["fraction"] = np.array(rows["fraction"], dtype=np.float64)
     return rows
+
+
+@dataclass(frozen=True)
+class BestCluster:
+    """The cluster of one clustering richest in a skill: its skill fraction, size and identity."""
+
+    fraction: float
+    size: int
+    cluster: int
+    direction: object
+    clusters: TrajectoryClusters
+
+
+def best_clusters(clusterings, categories, category, top=3):
+    """Rank clusterings by their most skill-homogeneous cluster (the rows of the paper's Table 3).
+
+    For every clustering the cluster with the largest share of ``category`` is taken; the
+    clusterings are then sorted by that share and the first ``top`` returned.
+
+    Parameters
+    ----------
+    clusterings : iterable of TrajectoryClusters
+        E.g. one per basis vector.
+    categories : array-like of shape (n_samples,)
+    category : object
+        The skill value counted (e.g. ``True`` for "a carry arrives at this token").
+    top : int, default=3
+
+    Returns
+    -------
+    list of BestCluster
+        Highest fraction first; clusterings without clusters are skipped.
+    """
+    best = []
+    for clusters in clusterings:
+        scores = homogeneity(clusters.labels, categories, category=category)
+        if len(scores["cluster"]):
+            i = int(np.argmax(scores["fraction"]))
+            best.append(BestCluster(fraction=float(scores["fraction"][i]), size=int(scores["size"][i]),
+                                    cluster=int(scores["cluster"][i]), direction=clusters.direction,
+                                    clusters=clusters))
+    best.sort(key=lambda b: -b.fraction)
+    return best[:top]
 
 
 def plot_clusters(clusters, top=3, axes=None, title=None):

@@ -107,10 +107,28 @@ class FlatModel:
     def per_sample_curvatures(self, theta, inputs, targets, basis):
         """``b^T H(x) b`` (n, m) for every sample: the second derivative of each loss along each column
         of ``basis``, by forward-over-forward JVP (one nested pass per column)."""
-        def along(t, b):
-            return jvp(lambda u: self.losses(u, inputs, targets), (t,), (b,))[1]
+        return self.directional_derivatives(theta, inputs, targets, basis)[2]
 
-        return torch.stack([jvp(lambda t: along(t, b), (theta,), (b,))[1] for b in basis.T], dim=1).detach()
+    def directional_derivatives(self, theta, inputs, targets, basis, progress=None):
+        """Per-sample losses (n,), first ``<b, grad l(x)>`` (n, m) and second ``b^T H(x) b`` (n, m) derivatives.
+
+        One forward-over-forward pass per column ``b`` of ``basis`` gives all three: the inner JVP
+        differentiates the losses along ``b``, the outer one differentiates that pair again along
+        ``b``. Summing the second derivatives over the samples gives the curvature ``b^T H(X) b``
+        of the summed loss, so the paper's share estimator needs no separate Hessian-vector product.
+        ``progress`` is an optional bar advanced once per column.
+        """
+        def along(t, b):
+            return jvp(lambda u: self.losses(u, inputs, targets), (t,), (b,))
+
+        firsts, seconds, losses = [], [], None
+        for b in basis.T:
+            (losses, first), (_, second) = jvp(lambda t: along(t, b), (theta,), (b,))
+            firsts.append(first.detach())
+            seconds.append(second.detach())
+            if progress is not None:
+                progress.update()
+        return losses.detach(), torch.stack(firsts, dim=1), torch.stack(seconds, dim=1)
 
 
 def _as_tensors(data, dtype):
@@ -177,9 +195,10 @@ def polca_from_checkpoints(model, loss_fn, data, checkpoints, basis=None, basis_
         Samples of the Hessian used for the basis (None: ``data``).
     order : {1, 2}, default=2
     second_order : {"share", "per_sample"}, default="share"
-        "share": the paper's estimate (eqs. 6-7) from the aggregate curvature ``b^T H_t(X) b``
-        (one HVP per direction); "per_sample": exact ``b^T H_t(x) b`` for every sample (eq. 5) by
-        forward-over-forward JVP (one nested pass per direction).
+        "share": the paper's estimate (eqs. 6-7) from the aggregate curvature ``b^T H_t(X) b``;
+        "per_sample": exact ``b^T H_t(x) b`` for every sample (eq. 5). Both come from one
+        forward-over-forward pass per direction and checkpoint, which also yields the projected
+        gradients (the aggregate curvature is the sum of the per-sample ones).
     tol : float, default=1e-6
         Lanczos tolerance of the basis.
     dtype : torch.dtype, default=torch.float64
@@ -222,14 +241,16 @@ def polca_from_checkpoints(model, loss_fn, data, checkpoints, basis=None, basis_
     grads, losses, curvatures = [], [], []
     for t in _progress(range(T + 1), progress, "POLCA projections"):
         flat.use_buffers(checkpoints[t])
-        loss, projected = flat.projected_gradients(thetas[t], inputs, targets, B)
-        losses.append(loss.numpy())
-        grads.append(projected.numpy())
-        if t < T and order == 2 and second_order == "per_sample":
-            curvatures.append(flat.per_sample_curvatures(thetas[t], inputs, targets, B).numpy())
-        elif t < T and order == 2:
-            curvatures.append([float(b @ flat.hvp(thetas[t], inputs, targets, b, hvp_method)) for b in B.T])
-    steps = torch.stack([thetas[t + 1] - thetas[t] for t in range(T)]) @ B
+        if t < T and order == 2:
+            loss, projected, curvature = flat.directional_derivatives(thetas[t], inputs, targets, B)
+            curvature = curvature.to(torch.float64)
+            # the paper's estimator needs b^T H_t(X) b of the summed loss: the sum of the per-sample curvatures
+            curvatures.append((curvature if second_order == "per_sample" else curvature.sum(dim=0)).numpy())
+        else:
+            loss, projected = flat.projected_gradients(thetas[t], inputs, targets, B)
+        losses.append(loss.to(torch.float64).numpy())
+        grads.append(projected.to(torch.float64).numpy())
+    steps = (torch.stack([thetas[t + 1] - thetas[t] for t in range(T)]) @ B).to(torch.float64)
     curv = np.array(curvatures) if order == 2 else np.zeros((T, basis.n_directions))
     polca = POLCA(order=order).fit(np.stack(grads), steps.numpy(), curv, losses=np.stack(losses))
     return polca, basis

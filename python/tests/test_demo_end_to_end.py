@@ -61,7 +61,9 @@ def test_quick_demo_arrays_are_consistent(quick_report):
     assert arrays["pruning_accuracy"].shape == (4, 4, 3)  # methods x budgets x seeds
     assert np.all((arrays["pruning_accuracy"] >= 0) & (arrays["pruning_accuracy"] <= 1))
     assert arrays["tsne_embedding"].shape == (n_samples, 2)
-    assert arrays["polca_allocation"].shape[:2] == (7 - 1, 200)  # checkpoints every 10 of 60 steps, 200 samples
+    # checkpoints every 10 of 60 steps; the allocation covers the 300 validation images (basis: training images)
+    assert arrays["polca_allocation"].shape[:2] == (7 - 1, 300)
+    assert arrays["polca_basis_samples"].shape == (200,)
     for variant in ("paper_unmixed", "paper", "kernel"):
         probabilities = arrays[f"dids_{variant}_probabilities"]
         assert probabilities.shape == (6, 10)  # initial + updates before steps 10, 20, ..., 50

@@ -121,3 +121,31 @@ def test_given_basis_is_used_and_checked():
 def test_plain_import_does_not_import_torch():
     code = "import sys, losslens, losslens.polca, losslens.linalg; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_directional_derivatives_give_losses_projected_gradients_and_curvatures_in_one_pass():
+    model, loss_fn, data = tiny_problem(n=8)
+    flat = FlatModel(model, loss_fn)
+    theta = flat.flatten()
+    B = torch.from_numpy(np.linalg.qr(np.random.default_rng(3).normal(size=(flat.dim, 3)))[0])
+    X, y = data[0].double(), data[1]
+    losses, first, second = flat.directional_derivatives(theta, X, y, B)
+    reference_losses, projected = flat.projected_gradients(theta, X, y, B)
+    np.testing.assert_allclose(losses.numpy(), reference_losses.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(first.numpy(), projected.numpy(), rtol=1e-12, atol=1e-14)
+    H = full_hessian(flat, theta, data)  # of the summed loss: the sum of the per-sample curvatures
+    np.testing.assert_allclose(second.numpy().sum(axis=0), np.einsum("dm,de,em->m", B.numpy(), H, B.numpy()),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_next_token_losses_score_the_chosen_positions_token_by_token():
+    from losslens.torch import next_token_losses
+
+    rng = torch.Generator().manual_seed(0)
+    logits = torch.randn(3, 6, 5, generator=rng, dtype=torch.float64)
+    targets = torch.randint(0, 5, (3, 2), generator=rng)
+    losses = next_token_losses([2, 4])(logits, targets)
+    expected = [-torch.log_softmax(logits[i, p], dim=0)[targets[i, j]] for i in range(3) for j, p in enumerate([2, 4])]
+    np.testing.assert_allclose(losses.numpy(), torch.stack(expected).numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match="positions"):
+        next_token_losses([])

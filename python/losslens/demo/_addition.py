@@ -9,7 +9,8 @@ from ._addition_data import PLACE_NAMES, addition_split
 from ._report import Report
 
 #: The POLCA paper's Table 3 (best carry homogeneities per trajectory type) and Table 5 (its labels swapped).
-PAPER_TABLE_3 = {"Loss": [0.514], "Fisher information": [0.664, 0.643, 0.637], "POLCA": [0.973, 0.946, 0.903]}
+PAPER_TABLE_3 = {"Loss": [0.514], "Fisher information": [0.664, 0.643, 0.637], "POLCA": [0.973, 0.946, 0.903],
+                 "POLCA, first order": []}
 PAPER_PARAMETERS = 9_475_594
 
 
@@ -29,25 +30,31 @@ class _Best:
                        if np.any(place[members] == p)]
 
 
-def _table_3(report, analysis):
+def _table_3(report, best, place, paper=True):
     rows = []
-    for kind, entries in analysis.best.items():
-        cells = [_describe(_Best(e, analysis.place)) for e in entries] or ["no cluster"]
-        rows.append([kind, *cells, *[""] * (3 - len(cells)), " / ".join(f"{v:.3f}" for v in PAPER_TABLE_3[kind])])
-    report.table(["trajectories", "1", "2", "3", "paper (Table 3)"], rows)
+    for kind, entries in best.items():
+        cells = [_describe(_Best(e, place)) for e in entries] or ["no cluster"]
+        rows.append([kind, *cells, *[""] * (3 - len(cells))]
+                    + ([" / ".join(f"{v:.3f}" for v in PAPER_TABLE_3[kind]) or "-"] if paper else []))
+    report.table(["trajectories", "1", "2", "3"] + (["paper (Table 3)"] if paper else []), rows)
 
 
-def _best_fraction(analysis, kind):
-    entries = analysis.best[kind]
+def _best_fraction(best, kind):
+    entries = best[kind]
     return entries[0].fraction if entries else None
 
 
 def _summary(config, run, analysis, n_parameters, seconds):
     carry_share = float(analysis.carry.mean())
     return {
-        "polca_carry_homogeneity": _best_fraction(analysis, "POLCA"),
-        "exact_loss_carry_homogeneity": _best_fraction(analysis, "Loss"),
-        "fisher_carry_homogeneity": _best_fraction(analysis, "Fisher information"),
+        "polca_carry_homogeneity": _best_fraction(analysis.best, "POLCA"),
+        "exact_loss_carry_homogeneity": _best_fraction(analysis.best, "Loss"),
+        "fisher_carry_homogeneity": _best_fraction(analysis.best, "Fisher information"),
+        "polca_first_order_carry_homogeneity": _best_fraction(analysis.best, "POLCA, first order"),
+        "polca_inner_carry_homogeneity": _best_fraction(analysis.best_inner, "POLCA"),
+        "polca_first_order_inner_carry_homogeneity": _best_fraction(analysis.best_inner, "POLCA, first order"),
+        "exact_loss_inner_carry_homogeneity": _best_fraction(analysis.best_inner, "Loss"),
+        "fisher_inner_carry_homogeneity": _best_fraction(analysis.best_inner, "Fisher information"),
         "polca_carry_homogeneity_top3": [e.fraction for e in analysis.best["POLCA"]],
         "fisher_carry_homogeneity_top3": [e.fraction for e in analysis.best["Fisher information"]],
         "digit_homogeneity": analysis.digit_homogeneity,
@@ -59,6 +66,7 @@ def _summary(config, run, analysis, n_parameters, seconds):
         "checkpoints": len(run.checkpoints),
         "basis_vectors": analysis.basis.n_directions,
         "kept_directions": analysis.polca.decreasing_directions_.tolist(),
+        "kept_directions_first_order": sorted(analysis.first_order_clusters),
         "hessian_vector_products": analysis.basis.n_operator_calls_,
         "validation_tokens": len(analysis.place),
         "final_validation_exact_match": float(run.validation_accuracy[-1]),
@@ -85,6 +93,13 @@ def _direction_figures(report, analysis, steps):
                       "breakthrough clusters of its projected loss (eq. 10) after the paper's filtering, outliers "
                       "excluded; medoid and quartiles (left), median exact loss of the same tokens (centre), skill "
                       "composition (right).")
+
+
+def _pair(summary, kind):
+    """"0.912 (0.840)": the best carry homogeneity over all tokens and over the 100s and 10s tokens."""
+    main, inner = (summary[f"{kind}{part}_carry_homogeneity"] for part in ("", "_inner"))
+    return " ".join(("none" if v is None else f"{v:.3f}").join(brackets) for v, brackets in
+                    ((main, ("", "")), (inner, ("(", ")"))))
 
 
 def run_addition_demo(out, quick=False, steps=None, seed=0, show_progress=True):
@@ -142,7 +157,11 @@ def run_addition_demo(out, quick=False, steps=None, seed=0, show_progress=True):
                 "basis vectors are listed (one clustering for the exact loss). In brackets: basis vector, cluster "
                 "size and the digit places of its tokens. The 1000s digit equals the carry into it, so a cluster of "
                 "1000s tokens can be carry-homogeneous by predicting that digit.")
-    _table_3(report, analysis)
+    _table_3(report, analysis.best, analysis.place)
+    report.text(f"The same counting only the 100s and 10s tokens of every cluster (the places where the carry is a "
+                f"hidden input, not the output digit itself), clusters with at least {config.min_cluster_size} of "
+                "them:")
+    _table_3(report, analysis.best_inner, analysis.place, paper=False)
     report.section("First- against second-order POLCA (Table 5)")
     orders = analysis.orders
     report.table(["cosine similarity", "L2 distance", "relative L2 distance"],
@@ -162,7 +181,7 @@ def run_addition_demo(out, quick=False, steps=None, seed=0, show_progress=True):
                         projected_grads=analysis.polca.projected_grads_, place=analysis.place, carry=analysis.carry,
                         checkpoint_steps=steps_axis, basis_eigenvalues=analysis.basis.eigenvalues_)
     return (f"\nlosslens demo --task addition: report written to {path}\n"
-            f"carry homogeneity: POLCA {summary['polca_carry_homogeneity']}, exact loss "
-            f"{summary['exact_loss_carry_homogeneity']}, Fisher {summary['fisher_carry_homogeneity']}; "
+            f"carry homogeneity (100s and 10s only): POLCA {_pair(summary, 'polca')}, exact loss "
+            f"{_pair(summary, 'exact_loss')}, Fisher {_pair(summary, 'fisher')}; "
             f"digit purity {summary['digit_homogeneity']:.3f}; {n_parameters:,} parameters, {config.steps} steps, "
             f"{seconds:.0f} s")

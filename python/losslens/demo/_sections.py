@@ -116,26 +116,27 @@ def dids_section(report, data, config, run, ldd, options, arrays):
 
 
 def polca_section(report, data, run, options, arrays):
-    """POLCA: the reference samples' loss change along Hessian directions and breakthrough clusters."""
+    """POLCA: the validation images' loss change along Hessian directions of training images, breakthrough clusters."""
     from losslens.polca import homogeneity, plot_clusters
 
     from ._polca import polca_analysis
 
-    polca, basis, samples = polca_analysis(data, run, options.seed, n_samples=200 if options.quick else 300,
-                                           n_basis_checkpoints=2 if options.quick else 4,
-                                           show_progress=options.show_progress)
-    arrays.update(polca_allocation=polca.allocation_, polca_samples=samples)
+    polca, basis, basis_samples = polca_analysis(data, run, options.seed, n_basis_samples=200 if options.quick else 300,
+                                                 n_basis_checkpoints=2 if options.quick else 4,
+                                                 show_progress=options.show_progress)
+    arrays.update(polca_allocation=polca.allocation_, polca_basis_samples=basis_samples)
     report.section("POLCA: loss change along Hessian directions")
     every = options.steps // max(1, len(run.checkpoints) - 2) if len(run.checkpoints) > 2 else options.steps
-    report.text(f"The loss changes of {len(samples)} reference samples between {len(run.checkpoints)} checkpoints "
-                f"(about every {every} steps) are allocated to {basis.n_directions} Hessian directions (Algorithm 1 "
-                f"on the validation set's Hessian, {basis.n_operator_calls_} Hessian-vector products); "
-                f"directions along which the projected loss decreased: {polca.decreasing_directions_.tolist()}. "
+    report.text(f"Data roles as in the POLCA paper: Algorithm 1 builds {basis.n_directions} Hessian directions from "
+                f"the loss of {len(basis_samples)} reference (training) images ({basis.n_operator_calls_} "
+                f"Hessian-vector products), and the loss changes of the {len(data.y_val)} validation images between "
+                f"{len(run.checkpoints)} checkpoints (about every {every} steps) are allocated to them. Directions "
+                f"along which the projected loss decreased: {polca.decreasing_directions_.tolist()}. "
                 "Each direction's projected-loss trajectories are clustered with losslens.HDBSCAN (breakthrough "
                 "clusters); the table gives each direction's three largest clusters and their dominant digit.")
     rows, shown = [], None
     for direction, clusters in polca.cluster_all(min_cluster_size=10).items():
-        scores = homogeneity(clusters.labels, data.y_train[samples])
+        scores = homogeneity(clusters.labels, data.y_val)
         parts = [f"{size}× digit {digit} ({fraction:.0%})" for size, digit, fraction in
                  zip(scores["size"][:3], scores["dominant"][:3], scores["fraction"][:3])]
         rows.append([f"{direction}", f"{len(scores['cluster'])}", "; ".join(parts) or "none"])

@@ -79,6 +79,19 @@ def _cluster(features, min_cluster_size, min_samples, hdbscan_params):
     return model.fit_predict(features).astype(np.int64)
 
 
+def _along(values, direction):
+    """Per-sample trajectories (n_samples, T + 1) of ``values`` (T + 1, n_samples, m) along one direction."""
+    m = values.shape[2]
+    if not 0 <= direction < m:
+        raise ValueError(f"direction must be in [0, {m}), got {direction}")
+    return values[:, :, direction].T
+
+
+def _exact_losses(polca):
+    """The exact losses (n_samples, T + 1) given to ``polca.fit``, or None."""
+    return polca.losses_.T if hasattr(polca, "losses_") else None
+
+
 def breakthrough_clusters(polca, direction, min_cluster_size=10, min_samples=None, **hdbscan_params):
     """Cluster the projected-loss trajectories of one direction (the paper's breakthrough clustering).
 
@@ -101,15 +114,11 @@ def breakthrough_clusters(polca, direction, min_cluster_size=10, min_samples=Non
         Summaries are over the projected loss ``L_b(x, theta_t)``, t = 0..T; ``exact_median``
         holds the median exact loss of each cluster when ``fit`` received ``losses``.
     """
-    m = polca.projected_loss_.shape[2]
-    if not 0 <= direction < m:
-        raise ValueError(f"direction must be in [0, {m}), got {direction}")
-    trajectories = polca.projected_loss_[:, :, direction].T
+    trajectories = _along(polca.projected_loss_, direction)
     kept = trajectories[:, -1] <= 0
     labels = np.full(trajectories.shape[0], FILTERED, dtype=np.int64)
     labels[kept] = _cluster(trajectories[kept, 1:], min_cluster_size, min_samples, hdbscan_params)
-    exact = polca.losses_.T if hasattr(polca, "losses_") else None
-    return _summarize(trajectories, labels, exact, direction)
+    return _summarize(trajectories, labels, _exact_losses(polca), direction)
 
 
 def fisher_clusters(polca, direction, min_cluster_size=10, min_samples=None, **hdbscan_params):
@@ -131,13 +140,9 @@ def fisher_clusters(polca, direction, min_cluster_size=10, min_samples=None, **h
     -------
     TrajectoryClusters
     """
-    m = polca.projected_grads_.shape[2]
-    if not 0 <= direction < m:
-        raise ValueError(f"direction must be in [0, {m}), got {direction}")
-    trajectories = polca.projected_grads_[:, :, direction].T ** 2
+    trajectories = _along(polca.projected_grads_, direction) ** 2
     labels = _cluster(trajectories, min_cluster_size, min_samples, hdbscan_params)
-    exact = polca.losses_.T if hasattr(polca, "losses_") else None
-    return _summarize(trajectories, labels, exact, direction)
+    return _summarize(trajectories, labels, _exact_losses(polca), direction)
 
 
 def exact_loss_clusters(losses, kind="loss", min_cluster_size=10, min_samples=None, **hdbscan_params):
@@ -218,7 +223,7 @@ class BestCluster:
     clusters: TrajectoryClusters
 
 
-def best_clusters(clusterings, categories, category, top=3):
+def best_clusters(clusterings, categories, category, top=3, min_size=1):
     """Rank clusterings by their most skill-homogeneous cluster (the rows of the paper's Table 3).
 
     For every clustering the cluster with the largest share of ``category`` is taken; the
@@ -232,21 +237,25 @@ def best_clusters(clusterings, categories, category, top=3):
     category : object
         The skill value counted (e.g. ``True`` for "a carry arrives at this token").
     top : int, default=3
+    min_size : int, default=1
+        Clusters with fewer members are not considered. Samples with a negative label (outliers,
+        filtered, or masked out by the caller) are never counted.
 
     Returns
     -------
     list of BestCluster
-        Highest fraction first; clusterings without clusters are skipped.
+        Highest fraction first (ties: larger cluster first); clusterings without clusters are skipped.
     """
     best = []
     for clusters in clusterings:
         scores = homogeneity(clusters.labels, categories, category=category)
-        if len(scores["cluster"]):
-            i = int(np.argmax(scores["fraction"]))
+        large = scores["size"] >= min_size
+        if large.any():
+            i = int(np.argmax(np.where(large, scores["fraction"], -1.0)))
             best.append(BestCluster(fraction=float(scores["fraction"][i]), size=int(scores["size"][i]),
                                     cluster=int(scores["cluster"][i]), direction=clusters.direction,
                                     clusters=clusters))
-    best.sort(key=lambda b: -b.fraction)
+    best.sort(key=lambda b: (-b.fraction, -b.size))
     return best[:top]
 
 

@@ -1,3 +1,7 @@
+import shutil
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -17,3 +21,10 @@ def client():
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
+
+
+@pytest.fixture(scope="session")
+def losslens_command():
+    """The installed ``losslens`` console script, as the start of a subprocess command line."""
+    script = Path(sys.executable).parent / "losslens"
+    return [str(script)] if script.exists() else [shutil.which("losslens") or pytest.fail("no losslens script")]

@@ -1,10 +1,7 @@
 """`losslens demo --task addition --quick` end to end, and the addition Transformer's causality."""
 import json
 import re
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,15 +15,10 @@ KEYS = ["polca_carry_homogeneity", "exact_loss_carry_homogeneity", "fisher_carry
 HOMOGENEITIES = [key for key in KEYS if key.endswith("homogeneity")]
 
 
-def console_script():
-    script = Path(sys.executable).parent / "losslens"
-    return [str(script)] if script.exists() else [shutil.which("losslens") or pytest.fail("no losslens script")]
-
-
 @pytest.fixture(scope="module")
-def quick_addition(tmp_path_factory):
+def quick_addition(tmp_path_factory, losslens_command):
     out = tmp_path_factory.mktemp("addition")
-    done = subprocess.run(console_script() + ["demo", "--task", "addition", "--quick", "--no-progress", "--out", str(out)],
+    done = subprocess.run(losslens_command + ["demo", "--task", "addition", "--quick", "--no-progress", "--out", str(out)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return out, done.stdout

@@ -1,7 +1,6 @@
 """`losslens demo --quick` end to end into a temporary folder, the `--losses` path, and the notebook."""
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,15 +21,10 @@ FIGURES = ["code_differences", "domain_losses", "top_images", "tsne_digits", "ts
            "pruning", "polca_clusters", "dids_probabilities"]
 
 
-def console_script():
-    script = Path(sys.executable).parent / "losslens"
-    return [str(script)] if script.exists() else [shutil.which("losslens") or pytest.fail("no losslens script")]
-
-
 @pytest.fixture(scope="module")
-def quick_report(tmp_path_factory):
+def quick_report(tmp_path_factory, losslens_command):
     out = tmp_path_factory.mktemp("report")
-    done = subprocess.run(console_script() + ["demo", "--quick", "--no-progress", "--out", str(out)],
+    done = subprocess.run(losslens_command + ["demo", "--quick", "--no-progress", "--out", str(out)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return out, done.stdout

@@ -5,7 +5,9 @@ reference sample's loss at every step, decomposes the loss matrix into learning 
 writes report.html: A_Δ, domain loss curves, top images, t-SNE, counterfactual domain
 contributions (section 5.3) and data pruning by domain multiplicity (section 5.4).
 The building blocks are importable for step-by-step use (see examples/ldd_digits.ipynb);
-those that train import torch when called.
+those that train import torch when called. ``losslens demo --task addition`` instead reproduces
+POLCA's hidden carry skills in 3-digit addition with a small Transformer (``_addition*.py``,
+docs/polca.md).
 """
 from . import _figures as figures
 from ._data import ImageData, load_digits_data, load_mnist_data, read_idx

@@ -8,32 +8,24 @@ from . import _addition_figures as figures
 from ._addition_data import PLACE_NAMES, addition_split
 from ._report import Report
 
-#: The POLCA paper's Table 3 (best carry homogeneities per trajectory type) and Table 5 (its labels swapped).
+#: The POLCA paper's Table 3: the best carry homogeneities per trajectory type (none for first order).
 PAPER_TABLE_3 = {"Loss": [0.514], "Fisher information": [0.664, 0.643, 0.637], "POLCA": [0.973, 0.946, 0.903],
                  "POLCA, first order": []}
 PAPER_PARAMETERS = 9_475_594
 
 
-def _describe(best):
-    place = ", ".join(f"{PLACE_NAMES[p]} {n}" for p, n in best.places)
-    vector = "" if best.direction is None else f"vector {best.direction}, "
-    return f"{best.fraction:.3f} ({vector}n={best.size}: {place})"
-
-
-class _Best:
-    """One Table 3 entry with the digit places of its cluster's tokens."""
-
-    def __init__(self, entry, place):
-        members = entry.clusters.labels == entry.cluster
-        self.fraction, self.size, self.direction = entry.fraction, entry.size, entry.direction
-        self.places = [(p, int(np.count_nonzero(place[members] == p))) for p in range(4)
-                       if np.any(place[members] == p)]
+def _describe(entry, place):
+    """"0.973 (vector 2, n=120: 100s 80, 10s 40)": a Table 3 entry with the digit places of its cluster."""
+    members = place[entry.clusters.labels == entry.cluster]
+    places = ", ".join(f"{PLACE_NAMES[p]} {np.count_nonzero(members == p)}" for p in range(4) if np.any(members == p))
+    vector = "" if entry.direction is None else f"vector {entry.direction}, "
+    return f"{entry.fraction:.3f} ({vector}n={entry.size}: {places})"
 
 
 def _table_3(report, best, place, paper=True):
     rows = []
     for kind, entries in best.items():
-        cells = [_describe(_Best(e, place)) for e in entries] or ["no cluster"]
+        cells = [_describe(e, place) for e in entries] or ["no cluster"]
         rows.append([kind, *cells, *[""] * (3 - len(cells))]
                     + ([" / ".join(f"{v:.3f}" for v in PAPER_TABLE_3[kind]) or "-"] if paper else []))
     report.table(["trajectories", "1", "2", "3"] + (["paper (Table 3)"] if paper else []), rows)

@@ -109,14 +109,13 @@ class FlatModel:
         of ``basis``, by forward-over-forward JVP (one nested pass per column)."""
         return self.directional_derivatives(theta, inputs, targets, basis)[2]
 
-    def directional_derivatives(self, theta, inputs, targets, basis, progress=None):
+    def directional_derivatives(self, theta, inputs, targets, basis):
         """Per-sample losses (n,), first ``<b, grad l(x)>`` (n, m) and second ``b^T H(x) b`` (n, m) derivatives.
 
         One forward-over-forward pass per column ``b`` of ``basis`` gives all three: the inner JVP
         differentiates the losses along ``b``, the outer one differentiates that pair again along
         ``b``. Summing the second derivatives over the samples gives the curvature ``b^T H(X) b``
         of the summed loss, so the paper's share estimator needs no separate Hessian-vector product.
-        ``progress`` is an optional bar advanced once per column.
         """
         def along(t, b):
             return jvp(lambda u: self.losses(u, inputs, targets), (t,), (b,))
@@ -126,8 +125,6 @@ class FlatModel:
             (losses, first), (_, second) = jvp(lambda t: along(t, b), (theta,), (b,))
             firsts.append(first.detach())
             seconds.append(second.detach())
-            if progress is not None:
-                progress.update()
         return losses.detach(), torch.stack(firsts, dim=1), torch.stack(seconds, dim=1)
 
 
@@ -203,6 +200,7 @@ def polca_from_checkpoints(model, loss_fn, data, checkpoints, basis=None, basis_
         Lanczos tolerance of the basis.
     dtype : torch.dtype, default=torch.float64
     hvp_method : {"forward_over_reverse", "double_backward"}
+        How the Hessian-vector products of the basis are computed.
     random_state : int or None
         Seeds the Lanczos start vectors.
     progress : bool, default=True

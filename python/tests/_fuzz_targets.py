@@ -117,6 +117,21 @@ def _check_trajectory_clusters(clusters, X, params):
     assert len(clusters.clusters) == len(clusters.sizes) == len(clusters.medoids)
 
 
+def _fisher(X, params):
+    model = _polca_fit(X, {"order": 1})
+    return losslens.polca.fisher_clusters(model, 0, **params)
+
+
+def _best_clusters(X, params):
+    clusters = losslens.polca.exact_loss_clusters(X, min_cluster_size=2)
+    return losslens.polca.best_clusters([clusters], np.arange(np.shape(X)[1]) % 2, 1, **params)
+
+
+def _check_best_clusters(best, X, params):
+    assert len(best) <= max(params["top"], 0)
+    assert all(0 <= b.fraction <= 1 and b.size >= max(params["min_size"], 1) for b in best)
+
+
 def _check_homogeneity(table, X, params):
     fraction = np.asarray(table["fraction"])
     assert ((fraction > 0) & (fraction <= 1)).all()
@@ -264,6 +279,16 @@ TARGETS = {
         ),
         call=lambda X, p: losslens.polca.exact_loss_clusters(X, **p),
         check=_check_trajectory_clusters,
+    ),
+    "polca.fisher_clusters": dict(
+        params=st.fixed_dictionaries({"min_cluster_size": st.sampled_from([2, 3, 1, 0])}),
+        call=_fisher,
+        check=_check_trajectory_clusters,
+    ),
+    "polca.best_clusters": dict(
+        params=st.fixed_dictionaries({"top": st.sampled_from([1, 3, 0]), "min_size": st.sampled_from([1, 5, 0])}),
+        call=_best_clusters,
+        check=_check_best_clusters,
     ),
     "polca.homogeneity": dict(
         params=st.just({}),

@@ -23,7 +23,7 @@ $(VENV)/.deps: python/requirements-dev.txt
 setup: $(VENV)/.deps
 
 build: setup
-	$(PY) -m pip install -q --no-build-isolation --no-deps ./python
+	$(PY) -m pip install -q --no-build-isolation --no-deps .
 
 demo: build
 	$(VENV)/bin/losslens demo --out losslens-report
@@ -46,4 +46,4 @@ bench: build
 	$(PY) bench/run.py
 
 clean:
-	rm -rf .build python/build python/*.egg-info python/losslens/*.so
+	rm -rf .build .build-release build dist python/*.egg-info python/losslens/*.so python/losslens/_x86_64_v3 python/losslens/_build_info.py

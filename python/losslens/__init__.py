@@ -5,16 +5,15 @@ allocation on a Hessian basis), HDBSCAN, and DIDS (domain impact-aware data samp
 """
 import os as _os
 
-# Debian's OpenBLAS 0.3.21 misdetects recent x86 CPUs and falls back to slow generic kernels; it
-# reads OPENBLAS_CORETYPE once, when the native core first loads it. A value already set wins.
-if "OPENBLAS_CORETYPE" not in _os.environ:
-    try:
-        with open("/proc/cpuinfo") as _cpuinfo:
-            if " avx2" in _cpuinfo.read(1 << 16):
-                _os.environ["OPENBLAS_CORETYPE"] = "Haswell"
-    except OSError:
-        pass
+from . import _cpu
 
+# Debian's OpenBLAS 0.3.21 misdetects recent x86 CPUs and falls back to slow generic kernels; it
+# reads OPENBLAS_CORETYPE once, when the native core first loads it. A value already set wins. The
+# CPU check is CPUID's (not /proc/cpuinfo's, which shows the host's flags under emulation).
+if "OPENBLAS_CORETYPE" not in _os.environ and _cpu.supports_x86_64_v3():
+    _os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+
+from . import _dispatch  # noqa: E402  (loads the Swift build for this CPU before _core binds to it)
 from . import _core  # noqa: E402
 from . import dictionary_learning, dids, hdbscan, kmeans, ldd, linalg, polca  # noqa: E402
 from ._config import get_num_threads, set_num_threads, show_config  # noqa: E402
@@ -30,7 +29,7 @@ __version__ = "0.1.0"
 
 if _core.version() != __version__:  # the package and its Swift library ship together
     raise ImportError(
-        f"losslens {__version__} found Swift library {_core.version()}; reinstall with `pip install ./python`"
+        f"losslens {__version__} found Swift library {_core.version()}; reinstall with `pip install .`"
     )
 
 __all__ = [

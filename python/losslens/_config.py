@@ -5,7 +5,7 @@ import sysconfig
 
 import numpy as np
 
-from . import _core
+from . import _build_info, _core, _dispatch
 
 
 def set_num_threads(n_threads):
@@ -36,7 +36,11 @@ def _config_lines():
         f"native core BLAS: {_core.blas_config()}",
         f"threads: core {_core.get_num_threads()}, core OpenBLAS {_core.blas_num_threads()}",
         f"extension compiler: {sysconfig.get_config_var('CC')}",
-        "build: Swift release (-Ounchecked kernels), static Swift stdlib, extension linked with rpath $ORIGIN",
+        f"CPU path: {_dispatch.CPU_LEVEL} ({_dispatch.REASON}; builds in this install: "
+        f"{', '.join(_build_info.SWIFT_BUILDS)}; LOSSLENS_CPU=baseline forces the baseline)",
+        f"Swift library: {_dispatch.loaded_library()}",
+        f"build: Swift release, swiftc {_build_info.SWIFTC_FLAGS[_dispatch.CPU_LEVEL]}; "
+        "extension linked with rpath $ORIGIN",
     ]
     try:
         from threadpoolctl import threadpool_info

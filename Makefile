@@ -10,8 +10,10 @@ SWIFT ?= $(shell command -v swift || echo /opt/swift/usr/bin/swift)
 export OPENBLAS_CORETYPE ?= Haswell
 export OPENBLAS_L2_SIZE ?= 2097152
 export PATH := /opt/swift/usr/bin:$(PATH)
+# The Swift library needs glibc 2.34 (docs/packaging.md).
+WHEEL_PLATFORM ?= manylinux_2_34_x86_64
 
-.PHONY: setup build demo test test-swift test-python test-asan bench clean
+.PHONY: setup build wheel demo test test-swift test-python test-asan bench clean
 
 $(VENV)/.deps: python/requirements-dev.txt
 	.ci/system-packages
@@ -24,6 +26,14 @@ setup: $(VENV)/.deps
 
 build: setup
 	$(PY) -m pip install -q --no-build-isolation --no-deps .
+
+# The sdist, a wheel built from it, and that wheel repaired into a manylinux wheel with its OpenBLAS
+# (wheelhouse/); docs/packaging.md.
+wheel: setup
+	$(PY) -m pip install -q -r python/requirements-wheel.txt
+	rm -rf dist wheelhouse
+	$(PY) -m build --no-isolation --outdir dist .
+	$(VENV)/bin/auditwheel repair --plat $(WHEEL_PLATFORM) --wheel-dir wheelhouse dist/*.whl
 
 demo: build
 	$(VENV)/bin/losslens demo --out losslens-report

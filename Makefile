@@ -33,7 +33,7 @@ wheel: setup
 	$(PY) -m pip install -q -r python/requirements-wheel.txt
 	rm -rf dist wheelhouse
 	$(PY) -m build --no-isolation --outdir dist .
-	$(VENV)/bin/auditwheel repair --plat $(WHEEL_PLATFORM) --wheel-dir wheelhouse dist/*.whl
+	PATH=$(abspath $(VENV))/bin:$$PATH auditwheel repair --plat $(WHEEL_PLATFORM) --wheel-dir wheelhouse dist/*.whl
 
 demo: build
 	$(VENV)/bin/losslens demo --out losslens-report

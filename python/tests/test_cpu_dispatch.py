@@ -84,7 +84,7 @@ km = losslens.KMeans(n_clusters=6, n_init=1, random_state=0).fit(blobs)
 out = {
     "level": _dispatch.CPU_LEVEL,
     "library": _dispatch.loaded_library(),
-    "mapped": sum(line.rstrip().endswith("/liblosslens_swift.so") for line in open("/proc/self/maps")),
+    "mapped": len({line.split()[-1] for line in open("/proc/self/maps") if "/liblosslens_swift.so" in line}),
     "dictionary": dl.components_.ravel().tolist(),
     "code": dl.transform(X).ravel().tolist(),
     "kmeans_centers": km.cluster_centers_.ravel().tolist(),

@@ -24,7 +24,9 @@ $(VENV)/.deps: python/requirements-dev.txt
 
 setup: $(VENV)/.deps
 
+# setuptools' build/ keeps modules that moved or were deleted; the Swift builds live in .build-release/.
 build: setup
+	rm -rf build
 	$(PY) -m pip install -q --no-build-isolation --no-deps .
 
 # The sdist, a wheel built from it, and that wheel repaired into a manylinux wheel with its OpenBLAS

@@ -29,6 +29,8 @@ def get_num_threads():
 
 
 def _config_lines():
+    builds = _build_info.SWIFT_BUILDS
+    choice = f"; builds: {', '.join(builds)}; LOSSLENS_CPU=baseline forces the baseline" if len(builds) > 1 else ""
     lines = [
         f"losslens: {_core.version()} (C ABI {_core.ABI_VERSION})",
         f"python: {sys.version.split()[0]} ({platform.platform()})",
@@ -36,8 +38,7 @@ def _config_lines():
         f"native core BLAS: {_core.blas_config()}",
         f"threads: core {_core.get_num_threads()}, core OpenBLAS {_core.blas_num_threads()}",
         f"extension compiler: {sysconfig.get_config_var('CC')}",
-        f"CPU path: {_dispatch.CPU_LEVEL} ({_dispatch.REASON}; builds in this install: "
-        f"{', '.join(_build_info.SWIFT_BUILDS)}; LOSSLENS_CPU=baseline forces the baseline)",
+        f"CPU path: {_dispatch.CPU_LEVEL} ({_dispatch.REASON}{choice})",
         f"Swift library: {_dispatch.loaded_library()}",
         f"build: Swift release, swiftc {_build_info.SWIFTC_FLAGS[_dispatch.CPU_LEVEL]}; "
         "extension linked with rpath $ORIGIN",

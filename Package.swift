@@ -10,8 +10,9 @@
 //
 // No target carries unsafe flags, so the package works as a SwiftPM dependency. The release build of
 // the Python package (setup.py) adds them on the command line: `-Ounchecked` (kernels check their
-// inputs up front), `-cross-module-optimization`, `-target-cpu` (x86-64-v2 and x86-64-v3 builds side
-// by side) and `-static-stdlib` (the product imports without a Swift toolchain); see docs/packaging.md.
+// inputs up front), `-cross-module-optimization`, the CPU level (`-Xcc -march=x86-64-v2` and
+// `x86-64-v3` builds side by side, or `-target-cpu native` on request) and `-static-stdlib` (the
+// product imports without a Swift toolchain); see docs/packaging.md.
 import PackageDescription
 
 /// Method targets built on the core. A new method adds its name here and a folder under Sources/.

@@ -27,7 +27,7 @@ RELEASE_SWIFTC_FLAGS = ["-Ounchecked", "-cross-module-optimization", "-static-st
 # CPU level -> (package sub-folder of its library, swiftc flags). Swift takes the CPU and its features
 # from the Clang importer, so `-Xcc -march=` selects the psABI levels that `-target-cpu` does not name.
 PORTABLE_BUILDS = {
-    "x86-64-v2": ("", ["-Xcc", "-march=x86-64-v2"]),
+    "x86-64-v2": ("", ["-Xcc", "-march=x86-64-v2", "-DLOSSLENS_NO_FMA"]),
     "x86-64-v3": ("_x86_64_v3", ["-Xcc", "-march=x86-64-v3"]),
 }
 NATIVE_BUILDS = {"native": ("", ["-target-cpu", "native"])}

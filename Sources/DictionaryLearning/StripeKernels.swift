@@ -1,7 +1,7 @@
 /// Register-tiled double-precision kernels for the two products that stream X in dictionary
 /// learning, on one feature stripe. They read X where it lies (BLAS `gemm` first copies every
 /// panel of X into a packed buffer, which doubles the memory traffic of these skinny products)
-/// and use the CPU's vector units (this target is built for the host CPU).
+/// and use the CPU's vector units (built once per CPU level: x86-64-v2 and x86-64-v3, see setup.py).
 ///
 /// Both are deterministic: the summation order depends on the stripe only.
 enum StripeKernels {
@@ -11,6 +11,18 @@ enum StripeKernels {
   static let targetBlockFeatures = 252
 
   private typealias Vector = SIMD4<Double>
+
+  /// `sum += a·b` lane by lane: one fused multiply-add where the target has FMA (x86-64-v3, native);
+  /// a multiply and an add on the x86-64-v2 baseline (built with `-DLOSSLENS_NO_FMA`), where a fused
+  /// `addProduct` becomes a call to libm's `fma()` per lane and the kernels run 5-13x slower.
+  @inline(__always)
+  private static func multiplyAdd(_ sum: inout Vector, _ a: Vector, _ b: Vector) {
+    #if LOSSLENS_NO_FMA
+      sum += a * b
+    #else
+      sum.addProduct(a, b)
+    #endif
+  }
 
   /// `c = X[:, columns] V[:, columns]ᵀ` (n×K, overwritten), X n×p and V K×p row-major.
   ///
@@ -39,8 +51,8 @@ enum StripeKernels {
           while f < vectorEnd {
             let xa = load(x0 + f), xb = load(x1 + f)
             let w0 = load(v0 + f), w1 = load(v1 + f), w2 = load(v2 + f), w3 = load(v3 + f)
-            s00.addProduct(xa, w0); s01.addProduct(xa, w1); s02.addProduct(xa, w2); s03.addProduct(xa, w3)
-            s10.addProduct(xb, w0); s11.addProduct(xb, w1); s12.addProduct(xb, w2); s13.addProduct(xb, w3)
+            multiplyAdd(&s00, xa, w0); multiplyAdd(&s01, xa, w1); multiplyAdd(&s02, xa, w2); multiplyAdd(&s03, xa, w3)
+            multiplyAdd(&s10, xb, w0); multiplyAdd(&s11, xb, w1); multiplyAdd(&s12, xb, w2); multiplyAdd(&s13, xb, w3)
             f += 4
           }
           var sums = (s00.sum(), s01.sum(), s02.sum(), s03.sum(), s10.sum(), s11.sum(), s12.sum(), s13.sum())
@@ -87,11 +99,11 @@ enum StripeKernels {
               let row = x + i * p + f, weights = u + i * k
               let x0 = load(row), x1 = load(row + 4), x2 = load(row + 8)
               let w0 = Vector(repeating: weights[atoms.0]), w1 = Vector(repeating: weights[atoms.1])
-              s00.addProduct(w0, x0); s01.addProduct(w0, x1); s02.addProduct(w0, x2)
-              s10.addProduct(w1, x0); s11.addProduct(w1, x1); s12.addProduct(w1, x2)
+              multiplyAdd(&s00, w0, x0); multiplyAdd(&s01, w0, x1); multiplyAdd(&s02, w0, x2)
+              multiplyAdd(&s10, w1, x0); multiplyAdd(&s11, w1, x1); multiplyAdd(&s12, w1, x2)
               let w2 = Vector(repeating: weights[atoms.2]), w3 = Vector(repeating: weights[atoms.3])
-              s20.addProduct(w2, x0); s21.addProduct(w2, x1); s22.addProduct(w2, x2)
-              s30.addProduct(w3, x0); s31.addProduct(w3, x1); s32.addProduct(w3, x2)
+              multiplyAdd(&s20, w2, x0); multiplyAdd(&s21, w2, x1); multiplyAdd(&s22, w2, x2)
+              multiplyAdd(&s30, w3, x0); multiplyAdd(&s31, w3, x1); multiplyAdd(&s32, w3, x2)
             }
             let first = group == 0
             addTile(s00, s01, s02, to: b + atoms.0 * p + f, first: first)
@@ -143,7 +155,7 @@ enum StripeKernels {
     var f = columns.lowerBound
     while f < vectorEnd {
       var predicted = Vector()
-      for j in 0..<k { predicted.addProduct(Vector(repeating: weights[j]), load(v + j * p + f)) }
+      for j in 0..<k { multiplyAdd(&predicted, Vector(repeating: weights[j]), load(v + j * p + f)) }
       store(load(row + f) + (load(b + f) - predicted) * inverse, z + f)
       f += 4
     }

@@ -125,3 +125,5 @@ def test_dask_fit_rejects_bad_input():
         LDD(2, progress=False).fit(da.from_array(np.array([["a", "b"]] * 3), chunks=2))
     with pytest.raises(ValueError, match="larger than the data allows"):
         LDD(5, progress=False).fit(da.from_array(np.ones((4, 3)), chunks=2))
+    with pytest.raises(NotImplementedError, match="formulation='paper'"):
+        LDD(2, formulation="authors", progress=False).fit(da.from_array(np.ones((4, 3)), chunks=2))

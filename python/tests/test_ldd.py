@@ -4,6 +4,7 @@ from scipy.stats import chisquare
 
 import losslens
 from losslens import LDD, LossRecorder
+from losslens.ldd._refit import rescale_to_simplex
 
 
 def planted(seed, n_samples=400, n_steps=60, n_domains=4, noise=1e-4):
@@ -21,6 +22,20 @@ def planted(seed, n_samples=400, n_steps=60, n_domains=4, noise=1e-4):
     return D @ A + noise * rng.normal(size=(n_samples, n_steps + 1)), D, A
 
 
+def planted_exclusive(seed, n_samples=400, n_steps=60, n_domains=4, noise=1e-4):
+    """As ``planted`` with the domains' loss drops at well-separated steps (LDD Assumption 3), so that
+    L_Δ alone identifies the domains."""
+    rng = np.random.default_rng(seed)
+    groups = rng.integers(0, n_domains, n_samples)
+    D = np.zeros((n_samples, n_domains))
+    D[np.arange(n_samples), groups] = rng.uniform(0.5, 1.5, n_samples)
+    D /= D.sum(axis=0)
+    steps = np.arange(n_steps + 1)
+    centres = np.linspace(5, n_steps - 5, n_domains) + rng.uniform(-1, 1, n_domains)
+    A = np.array([50 * (k + 1) * (1 / (1 + np.exp((steps - centres[k]) / 2)) + 0.05) for k in range(n_domains)])
+    return D @ A + noise * rng.normal(size=(n_samples, n_steps + 1)), D, A
+
+
 def fit(L, **params):
     params = {"n_domains": 4, "alpha": 0.01, "random_state": 0, "progress": False, **params}
     return LDD(**params).fit(L)
@@ -29,7 +44,7 @@ def fit(L, **params):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_ldd_eq11_recovers_planted_domains(seed):
     L, D, _ = planted(seed)
-    model = fit(L, n_init=2)
+    model = fit(L, n_init=2, refit="none")  # the Lasso codes of eq. (11), whose objective is checked
     _, similarity = model.match_domains(D)
     assert similarity.min() > 0.95
     assert (model.dictionary_ >= 0).all()
@@ -105,7 +120,7 @@ def test_fit_differences_matches_fit():
 
 def test_transform_codes_optimally_against_fitted_domains():
     L, _, _ = planted(9)
-    model = fit(L)
+    model = fit(L, refit="none")
     code = model.transform(L)
     assert code.shape == model.code_differences_.shape
     residual = L[:, :-1] - L[:, 1:] - model.dictionary_ @ code
@@ -194,3 +209,92 @@ def test_float32_recorder_on_disk_equals_float64_copy(tmp_path):
     from_disk = fit(recorder.losses)
     in_memory = fit(recorder.losses.astype(np.float64))
     np.testing.assert_array_equal(from_disk.dictionary_, in_memory.dictionary_)
+
+
+@pytest.mark.parametrize("formulation", ["paper", "authors"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ldd_eq11_both_formulations_recover_planted_domains(formulation, seed):
+    L, D, _ = planted_exclusive(seed)
+    model = fit(L, formulation=formulation)
+    _, similarity = model.match_domains(D)
+    assert similarity.min() >= 0.95
+    np.testing.assert_allclose(model.dictionary_.sum(axis=0), 1.0, rtol=0, atol=1e-12)  # LDD eq. (10)
+    assert (model.dictionary_ >= 0).all() and (model.domain_losses_ >= -1e-9).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ldd_eq8_default_residual_on_planted_domains_within_one_percent(seed):
+    L, _, _ = planted_exclusive(seed)
+    model = LDD(n_domains=4, random_state=0, progress=False).fit(L)
+    assert np.abs(model.loss_sum_residual_).max() <= 0.01 * L.sum(axis=0).max()
+
+
+def test_ldd_authors_rescaling_leaves_the_product_of_scikit_learns_fit_unchanged():
+    """formulation="authors" is losslens.DictionaryLearning with non-negative unit-norm atoms (the
+    paper's footnote 2), each atom then rescaled onto the simplex: D A_Δ unchanged, eq. (10) holds."""
+    L, _, _ = planted(15)
+    X = L[:, :-1].T - L[:, 1:].T
+    reference = losslens.DictionaryLearning(4, alpha=0.01, max_iter=1000, tol=1e-8, positive_dict=True,
+                                            random_state=0)
+    unit_product = reference.fit_transform(X) @ reference.components_
+    model = fit(L, formulation="authors", refit="none")
+    np.testing.assert_allclose(model.code_differences_.T @ model.dictionary_.T, unit_product, rtol=0,
+                               atol=1e-12 * np.abs(unit_product).max())
+    np.testing.assert_allclose(model.dictionary_.sum(axis=0), 1.0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(model.dictionary_ / np.linalg.norm(model.dictionary_, axis=0),
+                               reference.components_.T, rtol=0, atol=1e-12)
+
+
+def test_rescale_to_simplex_keeps_the_product_and_handles_an_empty_atom(rng):
+    code, atoms = rng.normal(size=(30, 5)), np.abs(rng.normal(size=(5, 200)))
+    atoms[2] = 0.0
+    scaled_code, scaled_atoms = rescale_to_simplex(code, atoms)
+    np.testing.assert_allclose(scaled_code @ scaled_atoms, code @ atoms, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(scaled_atoms.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert (scaled_code[:, 2] == 0).all() and (scaled_atoms[2] == 1 / 200).all()
+
+
+@pytest.mark.parametrize("refit", ["least_squares", "loss_sum"])
+def test_code_refit_keeps_the_support_and_solves_its_least_squares(refit):
+    L, _, _ = planted(16, noise=1e-2)
+    lasso, refitted = fit(L, refit="none"), fit(L, refit=refit)
+    np.testing.assert_array_equal(lasso.dictionary_, refitted.dictionary_)
+    A, D = refitted.code_differences_, refitted.dictionary_
+    np.testing.assert_array_equal(A != 0, lasso.code_differences_ != 0)
+    X = L[:, :-1] - L[:, 1:]
+    residual = X - D @ A
+    step_sums = X.sum(axis=0)
+    for t in range(X.shape[1]):
+        support = np.flatnonzero(A[:, t])
+        if len(support) == 0:
+            continue
+        gradient = D[:, support].T @ residual[:, t]
+        if refit == "loss_sum":
+            # KKT of min ‖r‖² s.t. Σ_k Δa_k = Σ_i Δℓ_i: the gradient is one multiple of 1ᵀD_S = 1ᵀ
+            np.testing.assert_allclose(A[support, t].sum(), step_sums[t], rtol=1e-9, atol=1e-12)
+            gradient = gradient - gradient.mean()
+        np.testing.assert_allclose(gradient, 0.0, atol=1e-9 * np.abs(X).max())
+    assert refitted.reconstruction_error_ <= lasso.reconstruction_error_ + (1e-12 if refit == "least_squares" else 1e-3)
+    # LDD eq. (8): with the step sums imposed, Σ_k a_k − Σ_i ℓ_i changes only by the loss drops of steps
+    # whose code is empty (nothing to refit), and is constant when there are none
+    if refit == "loss_sum":
+        empty = ~(A != 0).any(axis=0)
+        assert 0 < empty.sum() < len(empty)
+        drift = refitted.loss_sum_residual_ - refitted.loss_sum_residual_[0]
+        np.testing.assert_allclose(drift[1:], np.cumsum(np.where(empty, step_sums, 0.0)), rtol=0,
+                                   atol=1e-9 * L.sum(axis=0).max())
+
+
+def test_transform_refits_like_fit():
+    L, _, _ = planted(17)
+    for params in ({"refit": "loss_sum"}, {"formulation": "authors", "refit": "least_squares"}):
+        model = fit(L, **params)
+        np.testing.assert_allclose(model.transform(L), model.code_differences_, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("params, fragment", [({"formulation": "printed"}, "formulation must be one of"),
+                                              ({"refit": "lasso"}, "refit must be one of")])
+def test_bad_formulation_or_refit_raises(params, fragment):
+    L, _, _ = planted(18)
+    with pytest.raises(ValueError, match=fragment):
+        fit(L, **params)

@@ -31,6 +31,7 @@ from .._dask import import_dask, whole_rows
 from .._validation import check_n_jobs
 from ..dictionary_learning._estimator import _CALLBACK_EVERY, _CODE_TOL, _PROGRESS_EVERY, leading_left_singular_vectors
 from ._common import Decomposition, check_loss_layout, domain_losses, loss_differences, progress_bar
+from ._refit import refit_codes
 
 # DictionaryUpdate.sweep redraws an atom whose usage A_kk is at most this.
 _USAGE_FLOOR = 1e-6
@@ -380,6 +381,9 @@ def fit_dask(model, array, kind, initial_losses):
         raise ValueError(f"{name} has entries up to {peak:.3g}: sums of their squares overflow float64 "
                          f"(limit {limit:.3g} for this size); rescale {name}")
     n_domains = model._check_params(data.n_samples, data.n_steps)
+    if model.formulation != "paper":
+        raise NotImplementedError(f"formulation={model.formulation!r} is fitted in memory only: a fit on a dask "
+                                  "array supports formulation='paper' (simplex atoms during the fit)")
     random_state = check_random_state(model.random_state)
     norms = _summed([(s["norms"],) for s in first], 0)
     fit = _DistributedFit(data, n_domains, model.alpha, check_n_jobs(model.n_jobs), model.verbose)
@@ -398,12 +402,16 @@ def fit_dask(model, array, kind, initial_losses):
             if bar is not None:
                 bar.update(model.max_iter - n_iter)
             if best is None or objective < best[0]:
-                best = (objective, code.copy(), products[1], n_iter, squared, data.states)
+                best = (objective, code.copy(), products, n_iter, squared, data.states)
     finally:
         if bar is not None:
             bar.close()
-    objective, code, gram, n_iter, squared, states = best
+    objective, code, (cross, gram), n_iter, squared, states = best
     data.states = states
+    if model.refit != "none":
+        code = refit_codes(code, cross, gram, _summed([(s["step_sums"],) for s in first], 0), np.ones(n_domains),
+                           model.refit)
+        squared = fit.objective(code)[1]
     code_differences = np.ascontiguousarray(code.T)
     dictionary = data.dictionary(states, n_domains)
     loss_sums = _loss_sums(first, kind, initial_losses is not None)

@@ -11,6 +11,7 @@ from .._dask import is_dask_array
 from .._validation import as_real_array, check_n_jobs, check_scalar
 from ..dictionary_learning._estimator import _CODE_TOL, dict_learning_native
 from ._common import Decomposition, check_losses, domain_losses, lasso_objective, loss_differences, progress_bar
+from ._refit import FORMULATIONS, REFITS, refit_codes, rescale_to_simplex
 
 
 class LDD(BaseEstimator):
@@ -18,9 +19,9 @@ class LDD(BaseEstimator):
 
     Factors the loss differences ``L_Δ = L[:, :-1] − L[:, 1:]`` (eq. 3-4; positive = learned) as
     ``L_Δ ≈ D A_Δ`` with every column of D on the probability simplex and an L1 penalty on A_Δ
-    (eq. 11), by sparse dictionary learning on ``X = L_Δᵀ`` (``losslens.DictionaryLearning`` with
-    ``dict_constraint="simplex"``), then integrates A_Δ into non-negative domain losses whose sum
-    tracks the total loss (eq. 8).
+    (eq. 11), by sparse dictionary learning on ``X = L_Δᵀ`` (``losslens.DictionaryLearning``), refits
+    the codes on their supports, then integrates A_Δ into non-negative domain losses whose sum
+    tracks the total loss (eq. 8). docs/ldd.md gives the measurements behind the defaults.
 
     Parameters
     ----------
@@ -29,6 +30,17 @@ class LDD(BaseEstimator):
     alpha : float, default=0.01
         L1 weight in scikit-learn's convention: the objective is
         ``0.5 ‖L_Δ − D A_Δ‖²_F + alpha ‖A_Δ‖₁,₁``, i.e. eq. (11) with λ = 2·alpha.
+    formulation : {"paper", "authors"}, default="paper"
+        "paper": eq. (11) as printed, every atom on the simplex during the fit. "authors": the paper
+        as its footnote 2 ran it, scikit-learn's ``DictionaryLearning`` with non-negative unit-norm
+        atoms (alpha then weighs codes of unit atoms, a penalty about sqrt(N/K) times milder);
+        afterwards each atom is rescaled onto the simplex and its code row by the inverse factor, so
+        D A_Δ is unchanged and eq. (10) holds. A fit on a dask array supports "paper" only.
+    refit : {"loss_sum", "least_squares", "none"}, default="loss_sum"
+        Code refit on each step's support once the sparse fit is done. "least_squares": the relaxed
+        lasso, the L1 shrinkage removed. "loss_sum": the same least squares subject to
+        Σ_k Δa_k^(t) = Σ_i Δℓ_i^(t) (the second half of eq. (9)), so the domain losses add up to the
+        total loss (eq. 8) except at steps with an empty code. "none": the Lasso codes of eq. (11).
     max_iter : int, default=1000
         Maximum alternating iterations per initialisation.
     tol : float, default=1e-8
@@ -64,11 +76,12 @@ class LDD(BaseEstimator):
     multiplicity_ : ndarray of shape (n_samples,)
         Domain multiplicity m_i = Σ_k d_ki (eq. 12); lazy like ``dictionary_`` after a dask fit.
     objective_ : float
-        Final objective ``0.5 ‖L_Δ − D A_Δ‖²_F + alpha ‖A_Δ‖₁,₁``.
+        Final objective of the sparse fit, ``0.5 ‖X − U V‖²_F + alpha ‖U‖₁,₁`` in the fitted atoms'
+        scale (simplex for "paper", unit norm for "authors"), before the refit.
     n_iter_ : int
         Iterations of the kept fit.
     reconstruction_error_ : float
-        ‖L_Δ − D A_Δ‖_F / ‖L_Δ‖_F.
+        ‖L_Δ − D A_Δ‖_F / ‖L_Δ‖_F of the final (refitted) codes.
 
     References
     ----------
@@ -78,9 +91,12 @@ class LDD(BaseEstimator):
     """
 
     def __init__(self, n_domains=10, alpha=0.01, max_iter=1000, tol=1e-8, n_init=1, random_state=None,
-                 verbose=False, progress=True, n_jobs=None, extrapolate=True):
+                 verbose=False, progress=True, n_jobs=None, extrapolate=True, formulation="paper",
+                 refit="loss_sum"):
         self.n_domains = n_domains
         self.alpha = alpha
+        self.formulation = formulation
+        self.refit = refit
         self.max_iter = max_iter
         self.tol = tol
         self.n_init = n_init
@@ -153,14 +169,26 @@ class LDD(BaseEstimator):
         check_scalar(self.tol, "tol", low=0)
         check_scalar(self.n_init, "n_init", kind=numbers.Integral, low=1)
         check_n_jobs(self.n_jobs)
+        for name, allowed in (("formulation", FORMULATIONS), ("refit", REFITS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         return n_domains
 
     def _initial_dictionary(self, X, n_domains, random_state):
-        """Random restart: the positive loss drops of random checkpoints, normalised (rows of V = Dᵀ)."""
+        """Random restart: the positive loss drops of random checkpoints, normalised (rows of V = Dᵀ) to
+        sum 1 ("paper") or to unit norm ("authors")."""
         rows = random_state.choice(X.shape[0], size=n_domains, replace=False)
         atoms = np.maximum(X[rows], 0) + 1e-3 * random_state.random_sample((n_domains, X.shape[1])) * (
             np.abs(X).mean() + np.finfo(float).tiny)
+        if self.formulation == "authors":
+            return atoms / np.linalg.norm(atoms, axis=1, keepdims=True)
         return atoms / atoms.sum(axis=1, keepdims=True)
+
+    def _constraint(self):
+        """dict_learning_native's atom constraint of the formulation: LDD eq. (11) or the paper's footnote 2."""
+        if self.formulation == "authors":
+            return {"dict_constraint": "unit_norm", "positive_dict": True}
+        return {"dict_constraint": "simplex"}
 
     def _fit(self, X, mean_losses, loss_sums):
         n_steps, n_samples = X.shape
@@ -175,9 +203,9 @@ class LDD(BaseEstimator):
                     inits = {"dict_init": self._initial_dictionary(X, n_domains, random_state),
                              "code_init": np.zeros((n_steps, n_domains))}
                 code, dictionary, errors, n_iter = dict_learning_native(
-                    X, n_domains, alpha=self.alpha, max_iter=self.max_iter, tol=self.tol, dict_constraint="simplex",
-                    random_state=random_state, n_jobs=self.n_jobs, verbose=self.verbose, progress=bar,
-                    extrapolate=self.extrapolate, **inits)
+                    X, n_domains, alpha=self.alpha, max_iter=self.max_iter, tol=self.tol, random_state=random_state,
+                    n_jobs=self.n_jobs, verbose=self.verbose, progress=bar, extrapolate=self.extrapolate,
+                    **self._constraint(), **inits)
                 objective = lasso_objective(X, code, dictionary, self.alpha)
                 if bar is not None:
                     bar.update(self.max_iter - n_iter)
@@ -187,6 +215,9 @@ class LDD(BaseEstimator):
             if bar is not None:
                 bar.close()
         best_objective, code, dictionary, n_iter = best
+        code, dictionary = rescale_to_simplex(code, dictionary)  # "paper": the sums are 1 already
+        code = refit_codes(code, X @ dictionary.T, dictionary @ dictionary.T, X.sum(axis=1),
+                           dictionary.sum(axis=1), self.refit)
         residual = X - code @ dictionary
         dictionary = np.ascontiguousarray(dictionary.T)
         code_differences = np.ascontiguousarray(code.T)
@@ -213,17 +244,22 @@ class LDD(BaseEstimator):
     def transform(self, new_losses):
         """Code new checkpoints against the fitted domains.
 
-        ``new_losses`` (n_samples, n_new_checkpoints ≥ 2) is differenced as in ``fit`` and each step's
-        difference is Lasso-coded against D; returns A_Δ of shape (n_domains, n_new_checkpoints − 1).
+        ``new_losses`` (n_samples, n_new_checkpoints ≥ 2) is differenced as in ``fit``, each step's
+        difference is Lasso-coded against the atoms in the fitted scale (D's columns, at unit norm for
+        "authors", the codes then rescaled) and refitted as in ``fit``; returns A_Δ of shape
+        (n_domains, n_new_checkpoints − 1).
         """
         check_is_fitted(self)
         losses = check_losses(new_losses, "new_losses", 2)
         if losses.shape[0] != self.dictionary_.shape[0]:
             raise ValueError(f"new_losses must have {self.dictionary_.shape[0]} rows (samples), got {losses.shape[0]}")
         X = loss_differences(losses)
-        code = np.zeros((X.shape[0], self.dictionary_.shape[1]))
-        _core.sparse_encode_lasso(X, np.ascontiguousarray(self.dictionary_.T), code, float(self.alpha), False,
+        atoms = np.ascontiguousarray(self.dictionary_.T)
+        scale = np.linalg.norm(atoms, axis=1) if self.formulation == "authors" else np.ones(len(atoms))
+        code = np.zeros((X.shape[0], len(atoms)))
+        _core.sparse_encode_lasso(X, np.ascontiguousarray(atoms / scale[:, None]), code, float(self.alpha), False,
                                   1000, _CODE_TOL, check_n_jobs(self.n_jobs))
+        code = refit_codes(code / scale, X @ atoms.T, atoms @ atoms.T, X.sum(axis=1), atoms.sum(axis=1), self.refit)
         return code.T
 
     def top_samples(self, k, n=10):

@@ -2,6 +2,9 @@
 import argparse
 from pathlib import Path
 
+from .._ldd_refit import FORMULATIONS, REFITS
+from ._run import SECTIONS
+
 
 def add_demo_arguments(parser):
     """The demo's options (shared by both entry points)."""
@@ -19,20 +22,44 @@ def add_demo_arguments(parser):
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--mnist", type=Path, metavar="DIR",
-                        help="MNIST IDX files in DIR instead of the bundled digits (paper's 30,000/3,000 split)")
+                        help="MNIST-format IDX files in DIR (MNIST, Fashion-MNIST, KMNIST, ...) instead of the bundled "
+                        "digits; batch n-train/steps, i.e. one epoch as in the paper")
     source.add_argument("--losses", type=Path, metavar="PATH",
                         help="a recorded loss matrix (.npy, samples × checkpoints): skip training, decompose only")
+    parser.add_argument("--n-train", type=int, dest="n_train", help="with --mnist: reference (training) images, the "
+                        "first of the IDX training file (default: 30,000 as in the paper)")
+    parser.add_argument("--n-val", type=int, dest="n_val", help="with --mnist: validation images, the next ones "
+                        "(default: 3,000 as in the paper)")
+    parser.add_argument("--formulation", choices=FORMULATIONS, default="paper",
+                        help="LDD eq. (11) as printed ('paper', simplex atoms) or as the authors ran it ('authors', "
+                        "unit-norm atoms rescaled onto the simplex); see docs/ldd.md (default: %(default)s)")
+    parser.add_argument("--refit", choices=REFITS, default="loss_sum",
+                        help="code refit on each step's support after the sparse fit (default: %(default)s)")
+    parser.add_argument("--sections", type=_sections, default=SECTIONS, metavar="LIST",
+                        help=f"comma-separated parts to run, from {','.join(SECTIONS)} (default: all)")
     parser.add_argument("--seeds", type=int, dest="n_seeds", help="pruning retrains per method and budget "
                         "(default: 10, 3 with --quick)")
     parser.add_argument("--no-progress", dest="show_progress", action="store_false", help="hide progress bars")
     return parser
 
 
+def _sections(text):
+    chosen = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in chosen if name not in SECTIONS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"unknown section(s) {', '.join(unknown) or '(none given)'}; "
+                                         f"choose from {','.join(SECTIONS)}")
+    return chosen
+
+
 def _positive(parser, args):
-    for name in ("steps", "domains", "n_seeds"):
+    if args.mnist is None and (args.n_train is not None or args.n_val is not None):
+        parser.error("--n-train and --n-val need --mnist")
+    for name in ("steps", "domains", "n_seeds", "n_train", "n_val"):
         value = getattr(args, name)
         if value is not None and value < 1:
-            parser.error(f"--{name.replace('n_seeds', 'seeds')} must be at least 1, got {value}")
+            option = {"n_seeds": "seeds", "n_train": "n-train", "n_val": "n-val"}.get(name, name)
+            parser.error(f"--{option} must be at least 1, got {value}")
     if args.alpha < 0:
         parser.error(f"--alpha must be non-negative, got {args.alpha}")
 
@@ -46,8 +73,9 @@ def run_from_args(parser, args):
     if args.task == "addition":
         return _run_addition(parser, args)
     options = DemoOptions(out=args.out, quick=args.quick, steps=args.steps, domains=args.domains,
-                          alpha=args.alpha, seed=args.seed, mnist=args.mnist, losses=args.losses,
-                          n_seeds=args.n_seeds, show_progress=args.show_progress)
+                          alpha=args.alpha, seed=args.seed, mnist=args.mnist, n_train=args.n_train,
+                          n_val=args.n_val, losses=args.losses, formulation=args.formulation, refit=args.refit,
+                          sections=args.sections, n_seeds=args.n_seeds, show_progress=args.show_progress)
     print(run_demo(options))
     return 0
 

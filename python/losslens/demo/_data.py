@@ -93,10 +93,12 @@ def _find_idx(directory, stem):
 
 
 def load_mnist_data(directory, n_train=MNIST_N_TRAIN, n_val=MNIST_N_VALIDATION):
-    """MNIST from the four standard IDX files in ``directory``, split as in the LDD paper (section 5.1).
+    """An MNIST-format data set (MNIST, Fashion-MNIST, KMNIST, ...) from the four standard IDX files in
+    ``directory``, split as in the LDD paper (section 5.1).
 
     The first ``n_train`` training images are the reference set, the next ``n_val`` the validation
-    set; the 10,000 ``t10k`` images are the test set.
+    set; the ``t10k`` images are the test set. Raises ValueError when the training file holds fewer
+    than ``n_train + n_val`` images.
     """
     directory = Path(directory)
     images = read_idx(_find_idx(directory, "train-images-idx3-ubyte"))
@@ -105,14 +107,17 @@ def load_mnist_data(directory, n_train=MNIST_N_TRAIN, n_val=MNIST_N_VALIDATION):
     test_labels = read_idx(_find_idx(directory, "t10k-labels-idx1-ubyte"))
     if len(images) != len(labels) or len(test_images) != len(test_labels):
         raise ValueError(f"{directory}: image and label files disagree in length")
+    if n_train < 1 or n_val < 1:
+        raise ValueError(f"n_train and n_val must be at least 1, got {n_train} and {n_val}")
     if n_train + n_val > len(images):
-        raise ValueError(f"{directory}: {len(images)} training images, fewer than {n_train} + {n_val}")
+        raise ValueError(f"{directory}: the IDX training files hold {len(images)} images, fewer than n_train + n_val "
+                         f"= {n_train} + {n_val} = {n_train + n_val}; lower --n-train / --n-val")
 
     def scaled(x):
         return (x.astype(np.float32) / 255.0)[:, None, :, :]
 
     return ImageData(
-        "MNIST",
+        f"MNIST-format images from {directory}",
         scaled(images[:n_train]), labels[:n_train].astype(np.int64),
         scaled(images[n_train:n_train + n_val]), labels[n_train:n_train + n_val].astype(np.int64),
         scaled(test_images), test_labels.astype(np.int64),

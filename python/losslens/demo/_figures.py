@@ -128,6 +128,44 @@ def tsne_by_domain(embedding, dictionary):
     return fig
 
 
+def tsne_by_multiplicity(embedding, multiplicities):
+    """Figure 7: the embedding coloured by domain multiplicity m_i, one panel per K (``{K: m}``)."""
+    plt = _pyplot()
+    cols = len(multiplicities)
+    fig, axes = plt.subplots(1, cols, figsize=(2.9 * cols, 3.1), squeeze=False, layout="constrained")
+    for ax, (k, weight) in zip(axes[0], multiplicities.items()):
+        order = np.argsort(weight)
+        image = ax.scatter(embedding[order, 0], embedding[order, 1], c=weight[order], cmap="viridis", s=3)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+        ax.set_title(f"K = {k}", fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle("Domain multiplicity m_i = Σ_k d_ki in t-SNE space")
+    return fig
+
+
+def domain_count_plot(result):
+    """Figure 6b: test accuracy at one retained fraction against K, multiplicity vs random, 95% intervals."""
+    from ._pruning import mean_interval
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2), layout="constrained")
+    counts = np.asarray(result.n_domains)
+    means, halves = np.array([mean_interval(a) for a in result.accuracy]).T
+    ax.errorbar(counts, means, yerr=halves, marker="o", capsize=3, label="multiplicity")
+    random, half = mean_interval(result.random)
+    ax.axhline(random, color="tab:orange", lw=1.2, label=f"random ({random:.3f})")
+    ax.axhspan(random - half, random + half, color="tab:orange", alpha=0.12)
+    ax.set_xscale("log")
+    ax.set_xticks(counts, [str(k) for k in counts])
+    ax.minorticks_off()
+    ax.set_xlabel("number of domains K")
+    ax.set_ylabel("test accuracy")
+    ax.set_title(f"{100 * result.fraction:g}% retained, {len(result.seeds)} seeds, 95% intervals")
+    ax.legend()
+    return fig
+
+
 def pruning_plot(result):
     """Figure 6a: test accuracy against retained fraction per selection method, 95% intervals."""
     from ._pruning import mean_interval

@@ -33,6 +33,17 @@ def select(method, n_keep, seed, ldd, el2n, forgetting):
     raise ValueError(f"unknown selection method {method!r}; expected one of {METHODS}")
 
 
+def verdict(difference, half_width, n_seeds):
+    """Wording of a paired multiplicity − random difference with its 95% half-width.
+
+    "beats random" / "loses to random" only when the interval excludes 0 (and there are at least
+    two seeds to form one), otherwise "no significant difference".
+    """
+    if n_seeds > 1 and abs(difference) > half_width:
+        return "beats random" if difference > 0 else "loses to random"
+    return "no significant difference"
+
+
 def mean_interval(values, confidence=0.95):
     """Mean and half-width of its Student-t confidence interval (0 for a single value)."""
     from scipy import stats
@@ -53,25 +64,75 @@ class PruningResult:
     seeds: tuple
     accuracy: np.ndarray
     full: np.ndarray
+    ldd: object = None  # the fitted LDD whose multiplicity was sampled
+    by_count: object = None  # figure 6b's DomainCountResult, when it ran
 
     def rows(self):
         """Table rows: per budget, mean and 95% half-width per method and the multiplicity − random gap.
 
         The difference is paired by seed (same initialisation and mini-batch order per seed);
         ``verdict`` says whether multiplicity is above or below random and whether the 95%
-        interval of the paired difference excludes zero.
+        interval of the paired difference excludes zero (:func:`verdict`).
         """
         m, r = self.methods.index("multiplicity"), self.methods.index("random")
         rows = []
         for b, fraction in enumerate(self.fractions):
             summary = {name: mean_interval(self.accuracy[i, b]) for i, name in enumerate(self.methods)}
             diff, half = mean_interval(self.accuracy[m, b] - self.accuracy[r, b])
-            direction = "beats" if diff > 0 else ("ties" if diff == 0 else "loses to")
-            significant = abs(diff) > half and len(self.seeds) > 1
-            verdict = f"{direction} random" + ("" if direction == "ties" else
-                                               (" (95% CI excludes 0)" if significant else " (within noise)"))
-            rows.append({"fraction": fraction, "summary": summary, "difference": (diff, half), "verdict": verdict})
+            rows.append({"fraction": fraction, "summary": summary, "difference": (diff, half),
+                         "verdict": verdict(diff, half, len(self.seeds))})
         return rows
+
+    def random_at(self, fraction):
+        """Random selection's accuracies per seed at ``fraction`` (one of ``fractions``)."""
+        return self.accuracy[self.methods.index("random"), self.fractions.index(fraction)]
+
+
+@dataclass
+class DomainCountResult:
+    """Figure 6b: ``accuracy[j, s]`` after keeping ``fraction`` by multiplicity of the LDD with
+    ``n_domains[j]`` domains, seed s; ``random[s]`` the paired random selection at the same budget."""
+
+    fraction: float
+    n_domains: tuple
+    seeds: tuple
+    accuracy: np.ndarray
+    random: np.ndarray
+
+    def rows(self):
+        """Per K: mean and 95% half-width, the paired difference to random and its :func:`verdict`."""
+        rows = []
+        for j, k in enumerate(self.n_domains):
+            diff, half = mean_interval(self.accuracy[j] - self.random)
+            rows.append({"n_domains": k, "summary": mean_interval(self.accuracy[j]), "difference": (diff, half),
+                         "verdict": verdict(diff, half, len(self.seeds))})
+        return rows
+
+
+def domain_count_experiment(data, config, fraction, seeds, ldds, pruning, show_progress=True):
+    """Figure 6b: keep ``fraction`` by the multiplicity of each LDD in ``ldds`` (K -> fitted LDD), retrain.
+
+    Seed s is the seed of the figure-6a runs, so a K whose LDD and budget already ran there (``pruning``)
+    reuses those accuracies, and random selection at the same budget is the paired reference.
+    """
+    from ._train import accuracy, train
+
+    if fraction not in pruning.fractions:
+        raise ValueError(f"fraction {fraction} is not one of the figure-6a budgets {pruning.fractions}")
+    n_keep = max(1, int(round(fraction * len(data.y_train))))
+    reused = {k for k, ldd in ldds.items() if pruning.ldd is ldd}
+    acc = np.empty((len(ldds), len(seeds)))
+    bar = progress(total=(len(ldds) - len(reused)) * len(seeds), enabled=show_progress, desc="pruning by K")
+    for j, (k, ldd) in enumerate(ldds.items()):
+        if k in reused:
+            acc[j] = pruning.accuracy[pruning.methods.index("multiplicity"), pruning.fractions.index(fraction)]
+            continue
+        for s, seed in enumerate(seeds):
+            kept = select("multiplicity", n_keep, seed, ldd, None, None)
+            acc[j, s] = accuracy(train(data, kept, config, seed), data.X_test, data.y_test)
+            bar.update()
+    bar.close()
+    return DomainCountResult(fraction, tuple(ldds), tuple(seeds), acc, pruning.random_at(fraction))
 
 
 def pruning_experiment(data, config, fractions, seeds, ldd, el2n, forgetting, methods=METHODS,
@@ -97,4 +158,4 @@ def pruning_experiment(data, config, fractions, seeds, ldd, el2n, forgetting, me
                 acc[i, b, s] = accuracy(train(data, kept, config, seed), data.X_test, data.y_test)
                 bar.update()
     bar.close()
-    return PruningResult(tuple(fractions), tuple(methods), tuple(seeds), acc, full)
+    return PruningResult(tuple(fractions), tuple(methods), tuple(seeds), acc, full, ldd)

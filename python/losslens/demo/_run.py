@@ -7,7 +7,10 @@ import numpy as np
 
 import losslens
 
-from ._progress import progress
+from ._data import MNIST_N_TRAIN, MNIST_N_VALIDATION
+
+#: Parts of the report that ``--sections`` chooses from, in report order.
+SECTIONS = ("ldd", "tsne", "counterfactual", "pruning", "polca", "dids")
 
 
 @dataclass
@@ -21,18 +24,26 @@ class DemoOptions:
     alpha: float = 0.01
     seed: int = 0
     mnist: Path = None
+    n_train: int = None
+    n_val: int = None
     losses: Path = None
+    formulation: str = "paper"
+    refit: str = "loss_sum"
+    sections: tuple = SECTIONS
     batch_size: int = None
     lr: float = None
     n_seeds: int = None
     fractions: tuple = (0.02, 0.05, 0.10, 0.20)
+    domain_counts: tuple = (1, 2, 5, 10, 20)
+    domain_count_fraction: float = 0.10
     show_progress: bool = True
     timings: dict = field(default_factory=dict)
 
     def resolve(self):
         """Fill unset values from the preset: the paper's protocol on MNIST, a scaled one on digits."""
-        if self.mnist is not None:  # section 5.1: batch 300, 100 steps (one epoch), Adam lr 1e-4
-            preset = dict(steps=100, batch_size=300, lr=1e-4, n_seeds=3 if self.quick else 10)
+        if self.mnist is not None:  # section 5.1: 30,000 / 3,000 images, batch 300, 100 steps (one epoch), Adam lr 1e-4
+            preset = dict(n_train=MNIST_N_TRAIN, n_val=MNIST_N_VALIDATION, steps=100, lr=1e-4,
+                          n_seeds=3 if self.quick else 10)
         elif self.quick:
             preset = dict(steps=60, batch_size=24, lr=1e-3, n_seeds=3)
         else:
@@ -40,6 +51,11 @@ class DemoOptions:
         for name, value in preset.items():
             if getattr(self, name) is None:
                 setattr(self, name, value)
+        if self.batch_size is None:  # MNIST: one epoch in `steps` steps, as 30,000 / 300 = 100 in the paper
+            self.batch_size = max(1, self.n_train // self.steps)
+        unknown = set(self.sections) - set(SECTIONS)
+        if unknown:
+            raise ValueError(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
         self.out = Path(self.out)
         return self
 
@@ -79,7 +95,20 @@ def loss_change_embedding(losses, random_state, max_points=5000):
     return embedding, chosen
 
 
-def fit_ldd(losses, options):
-    """LDD with the demo's K and λ on the loss matrix L (n_samples, n_checkpoints)."""
-    return losslens.LDD(n_domains=options.domains, alpha=options.alpha, random_state=options.seed,
+#: Largest deviation from LDD eq. (8) the report accepts, relative to the largest total loss Σ_i ℓ_i(t).
+EQ8_TOLERANCE = 0.05
+
+
+def eq8_check(ldd, losses):
+    """(largest |Σ_k a_k(t) − Σ_i ℓ_i(t)|, that relative to max_t Σ_i ℓ_i(t), pass/fail against EQ8_TOLERANCE)."""
+    largest = float(np.abs(ldd.loss_sum_residual_).max())
+    relative = largest / max(float(losses.sum(axis=0).max()), np.finfo(float).tiny)
+    return largest, relative, relative <= EQ8_TOLERANCE
+
+
+def fit_ldd(losses, options, n_domains=None):
+    """LDD with the demo's K (or ``n_domains``), λ, formulation and refit on the loss matrix L (n_samples,
+    n_checkpoints). Fitted once on the recorded run: the retrain seeds of section 5.4 reuse it."""
+    return losslens.LDD(n_domains=n_domains or options.domains, alpha=options.alpha, random_state=options.seed,
+                        formulation=options.formulation, refit=options.refit,
                         progress=options.show_progress).fit(losses)

@@ -2,7 +2,7 @@
 import argparse
 from pathlib import Path
 
-from .._ldd_refit import FORMULATIONS, REFITS
+from ..ldd._refit import FORMULATIONS, REFITS
 from ._run import SECTIONS
 
 

@@ -13,12 +13,13 @@ pytest.importorskip("matplotlib")
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-SECTIONS = ["Data and training", "Learning-domain decomposition (figure 2)", "t-SNE of loss-change trajectories (figures 3 and 4)",
+SECTIONS = ["Data and training", "Learning-domain decomposition (figure 2)",
+            "t-SNE of loss-change trajectories (figures 3, 4 and 7)",
             "Domain contributions to generalisation (section 5.3, figure 5)",
-            "Data pruning by domain multiplicity (section 5.4, figure 6a)",
+            "Data pruning by domain multiplicity (section 5.4, figures 6a and 6b)",
             "POLCA: loss change along Hessian directions", "DIDS over the learning domains", "Run"]
-FIGURES = ["code_differences", "domain_losses", "top_images", "tsne_digits", "tsne_domains", "contributions",
-           "pruning", "polca_clusters", "dids_probabilities"]
+FIGURES = ["code_differences", "domain_losses", "top_images", "tsne_digits", "tsne_domains", "tsne_multiplicity",
+           "contributions", "pruning", "pruning_domains", "polca_clusters", "dids_probabilities"]
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,10 @@ def test_quick_demo_arrays_are_consistent(quick_report):
     np.testing.assert_allclose(arrays["dictionary"].sum(axis=0), 1.0, atol=1e-6)
     assert arrays["code_differences"].shape == (10, 60) and arrays["contributions"].shape == (10, 60)
     assert arrays["pruning_accuracy"].shape == (4, 4, 3)  # methods x budgets x seeds
+    assert arrays["domain_count_accuracy"].shape == (5, 3)  # K in (1, 2, 5, 10, 20) x seeds
+    # K = 10 at 10% is figure 6a's multiplicity row, reused
+    np.testing.assert_array_equal(arrays["domain_count_accuracy"][3], arrays["pruning_accuracy"][0, 2])
+    assert arrays["multiplicity_K20"].shape == (n_samples,)
     assert np.all((arrays["pruning_accuracy"] >= 0) & (arrays["pruning_accuracy"] <= 1))
     assert arrays["tsne_embedding"].shape == (n_samples, 2)
     # checkpoints every 10 of 60 steps; the allocation covers the 300 validation images (basis: training images)
@@ -73,7 +78,11 @@ def test_quick_demo_prints_the_pruning_table(quick_report):
     assert f"report written to {out / 'report.html'}" in stdout
     table = stdout[stdout.index("test accuracy after pruning"):]
     for budget in ("2%", "5%", "10%", "20%"):
-        assert re.search(rf"^{budget}\s+0\.\d{{3}} ± .*(beats|loses to|ties) random", table, re.MULTILINE)
+        assert re.search(rf"^{budget}\s+0\.\d{{3}} ± .*(beats random|loses to random|no significant difference)$",
+                         table, re.MULTILINE)
+    assert re.search(r"^eq\. \(8\): .* tolerance 5%: pass$", stdout, re.MULTILINE)  # the default formulation
+    for k in (1, 2, 5, 10, 20):
+        assert re.search(rf"^{k}\s+0\.\d{{3}} ± ", stdout[stdout.index("per K (figure 6b)"):], re.MULTILINE)
 
 
 def test_losses_option_decomposes_a_saved_matrix(quick_report, tmp_path):

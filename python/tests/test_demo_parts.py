@@ -12,7 +12,7 @@ from sklearn.datasets import load_digits
 
 torch = pytest.importorskip("torch")
 
-from losslens.demo import PruningResult, load_mnist_data, mean_interval, read_idx, select  # noqa: E402
+from losslens.demo import PruningResult, load_mnist_data, mean_interval, read_idx, select, verdict  # noqa: E402
 from losslens.demo._cli import main  # noqa: E402
 from losslens.demo._counterfactual import domain_contributions  # noqa: E402
 from losslens.demo._data import load_digits_data  # noqa: E402
@@ -62,7 +62,7 @@ def test_load_mnist_split_follows_the_paper(tmp_path, rng):
     np.testing.assert_allclose(data.X_val[:, 0], images[30:35] / 255.0, rtol=1e-6)
     np.testing.assert_array_equal(data.y_test, labels[:20])
     assert data.X_train.dtype == np.float32 and data.n_classes == 10
-    with pytest.raises(ValueError, match="fewer than"):
+    with pytest.raises(ValueError, match="hold 50 images, fewer than n_train [+] n_val = 45 [+] 10 = 55"):
         load_mnist_data(tmp_path, n_train=45, n_val=10)
     with pytest.raises(FileNotFoundError):
         load_mnist_data(tmp_path / "nowhere")
@@ -195,8 +195,62 @@ def test_pruning_verdicts_are_paired_by_seed():
     result = PruningResult((0.02, 0.05), ("multiplicity", "random", "EL2N", "forgetting"), (0, 1, 2),
                            acc, np.ones(3))
     first, second = result.rows()
-    assert first["difference"][0] == pytest.approx(0.01) and first["verdict"] == "beats random (95% CI excludes 0)"
-    assert second["verdict"] == "beats random (within noise)"
+    assert first["difference"][0] == pytest.approx(0.01) and first["verdict"] == "beats random"
+    assert second["verdict"] == "no significant difference"
+
+
+@pytest.mark.parametrize("difference, half_width, n_seeds, expected", [
+    (0.02, 0.01, 10, "beats random"),
+    (-0.158, 0.034, 10, "loses to random"),        # the 2% row: the interval excludes 0
+    (-0.037, 0.028, 10, "loses to random"),
+    (0.011, 0.019, 10, "no significant difference"),  # "beats random (within noise)" before: the CI holds 0
+    (-0.005, 0.006, 10, "no significant difference"),
+    (0.01, 0.01, 10, "no significant difference"),   # the interval's end touches 0
+    (0.0, 0.0, 10, "no significant difference"),
+    (0.3, 0.0, 1, "no significant difference"),      # one seed: no interval
+])
+def test_verdict_wording_from_intervals(difference, half_width, n_seeds, expected):
+    assert verdict(difference, half_width, n_seeds) == expected
+
+
+def _mnist_files(directory, rng, n_images=80, compress=False):
+    images = rng.integers(0, 256, size=(n_images, 28, 28), dtype=np.uint8)
+    labels = (np.arange(n_images) % 10).astype(np.uint8)
+    suffix = ".gz" if compress else ""
+    write_idx(directory / f"train-images-idx3-ubyte{suffix}", images, compress=compress)
+    write_idx(directory / f"train-labels-idx1-ubyte{suffix}", labels, compress=compress)
+    write_idx(directory / "t10k-images-idx3-ubyte", images[:20])
+    write_idx(directory / "t10k-labels-idx1-ubyte", labels[:20])
+    return images, labels
+
+
+def test_cli_n_train_n_val_choose_the_split_of_generated_idx_files(tmp_path, rng, capsys):
+    images, _ = _mnist_files(tmp_path, rng, compress=True)
+    out = tmp_path / "report"
+    assert main(["demo", "--mnist", str(tmp_path), "--n-train", "50", "--n-val", "10", "--steps", "5",
+                 "--domains", "2", "--sections", "ldd", "--no-progress", "--out", str(out)]) == 0
+    arrays = np.load(out / "arrays.npz")
+    assert arrays["losses"].shape == (50, 6)  # 50 reference images, steps + 1 checkpoints
+    np.testing.assert_array_equal(arrays["labels"], np.arange(50) % 10)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "50 reference (training), 10 validation, 20 test images of 28x28 pixels" in html
+    assert "batch 10, 5 optimisation steps" in html  # one epoch: 50 images / 5 steps
+    assert "Data pruning" not in html and "t-SNE" not in html
+    assert "Eq. (8) check" in html and "tolerance 5%" in html
+    for argv, fragment in ((["--n-train", "75", "--n-val", "10"], "holds 80 images, fewer than --n-train 75 + --n-val 10"),
+                           (["--n-val", "10"], "fewer than --n-train 30000 + --n-val 10"),
+                           (["--n-train", "0"], "--n-train must be at least 1")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["demo", "--mnist", str(tmp_path), *argv, "--out", str(out)])
+        assert exit_info.value.code == 2 and fragment in capsys.readouterr().err
+
+
+def test_cli_rejects_unknown_sections_and_split_without_mnist(capsys):
+    for argv, fragment in ((["demo", "--sections", "ldd,pruning,figure9"], "unknown section(s) figure9"),
+                           (["demo", "--n-train", "100"], "--n-train and --n-val need --mnist")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2 and fragment in capsys.readouterr().err
 
 
 def test_cli_rejects_bad_options(capsys):

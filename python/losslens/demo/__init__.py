@@ -12,7 +12,8 @@ docs/polca.md).
 from . import _figures as figures
 from ._data import ImageData, load_digits_data, load_mnist_data, read_idx
 from ._pipeline import run_demo
-from ._pruning import METHODS, PruningResult, mean_interval, pruning_experiment, select
+from ._pruning import (METHODS, DomainCountResult, PruningResult, domain_count_experiment, mean_interval,
+                       pruning_experiment, select, verdict)
 from ._run import DemoOptions, loss_change_embedding
 
 # These import torch, so they load on first use: `import losslens.demo` stays torch-free.
@@ -42,6 +43,9 @@ __all__ = [
     "ImageData",
     "METHODS",
     "PruningResult",
+    "DomainCountResult",
+    "domain_count_experiment",
+    "verdict",
     "figures",
     "load_digits_data",
     "load_mnist_data",

@@ -52,6 +52,21 @@ def _sections(text):
     return chosen
 
 
+def _check_mnist_size(parser, args):
+    """A clear error before any work when the IDX files are missing or hold fewer images than asked."""
+    from ._data import MNIST_N_TRAIN, MNIST_N_VALIDATION, mnist_training_size
+
+    try:
+        available = mnist_training_size(args.mnist)
+    except (OSError, ValueError) as error:
+        parser.error(f"--mnist {args.mnist}: {error}")
+    n_train = MNIST_N_TRAIN if args.n_train is None else args.n_train
+    n_val = MNIST_N_VALIDATION if args.n_val is None else args.n_val
+    if n_train + n_val > available:
+        parser.error(f"--mnist {args.mnist}: the IDX training file holds {available} images, fewer than "
+                     f"--n-train {n_train} + --n-val {n_val} = {n_train + n_val}")
+
+
 def _positive(parser, args):
     if args.mnist is None and (args.n_train is not None or args.n_val is not None):
         parser.error("--n-train and --n-val need --mnist")
@@ -62,6 +77,8 @@ def _positive(parser, args):
             parser.error(f"--{option} must be at least 1, got {value}")
     if args.alpha < 0:
         parser.error(f"--alpha must be non-negative, got {args.alpha}")
+    if args.mnist is not None:
+        _check_mnist_size(parser, args)
 
 
 def run_from_args(parser, args):

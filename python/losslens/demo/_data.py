@@ -85,6 +85,21 @@ def read_idx(path):
     return np.frombuffer(raw, dtype=dtype, offset=header_end).reshape(shape).astype(dtype.newbyteorder("="))
 
 
+def idx_shape(path):
+    """The shape an IDX file's header announces (reads the header only)."""
+    path = Path(path)
+    with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as handle:
+        head = handle.read(4)
+        if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_DTYPES:
+            raise ValueError(f"{path} is not an IDX file (bad magic number)")
+        return tuple(int(v) for v in np.frombuffer(handle.read(4 * head[3]), dtype=">u4"))
+
+
+def mnist_training_size(directory):
+    """Number of images in the IDX training file of ``directory`` (header only)."""
+    return idx_shape(_find_idx(Path(directory), "train-images-idx3-ubyte"))[0]
+
+
 def _find_idx(directory, stem):
     for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
         if (directory / name).exists():

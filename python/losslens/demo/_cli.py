@@ -39,6 +39,8 @@ def add_demo_arguments(parser):
                         help=f"comma-separated parts to run, from {','.join(SECTIONS)} (default: all)")
     parser.add_argument("--seeds", type=int, dest="n_seeds", help="pruning retrains per method and budget "
                         "(default: 10, 3 with --quick)")
+    parser.add_argument("--jobs", type=int, dest="n_workers", help="processes for the pruning retrains "
+                        "(default: 1 on digits, one per core up to 2 with --mnist; results do not depend on it)")
     parser.add_argument("--no-progress", dest="show_progress", action="store_false", help="hide progress bars")
     return parser
 
@@ -70,10 +72,10 @@ def _check_mnist_size(parser, args):
 def _positive(parser, args):
     if args.mnist is None and (args.n_train is not None or args.n_val is not None):
         parser.error("--n-train and --n-val need --mnist")
-    for name in ("steps", "domains", "n_seeds", "n_train", "n_val"):
+    for name in ("steps", "domains", "n_seeds", "n_train", "n_val", "n_workers"):
         value = getattr(args, name)
         if value is not None and value < 1:
-            option = {"n_seeds": "seeds", "n_train": "n-train", "n_val": "n-val"}.get(name, name)
+            option = {"n_seeds": "seeds", "n_train": "n-train", "n_val": "n-val", "n_workers": "jobs"}.get(name, name)
             parser.error(f"--{option} must be at least 1, got {value}")
     if args.alpha < 0:
         parser.error(f"--alpha must be non-negative, got {args.alpha}")
@@ -92,7 +94,7 @@ def run_from_args(parser, args):
     options = DemoOptions(out=args.out, quick=args.quick, steps=args.steps, domains=args.domains,
                           alpha=args.alpha, seed=args.seed, mnist=args.mnist, n_train=args.n_train,
                           n_val=args.n_val, losses=args.losses, formulation=args.formulation, refit=args.refit,
-                          sections=args.sections, n_seeds=args.n_seeds, show_progress=args.show_progress)
+                          sections=args.sections, n_seeds=args.n_seeds, n_workers=args.n_workers, show_progress=args.show_progress)
     print(run_demo(options))
     return 0
 

@@ -2,7 +2,8 @@
 from dataclasses import dataclass
 
 import numpy as np
-from ._progress import progress
+
+from ._retrain import retrain_accuracies
 
 #: Selection methods in report order.
 METHODS = ("multiplicity", "random", "EL2N", "forgetting")
@@ -109,53 +110,42 @@ class DomainCountResult:
         return rows
 
 
-def domain_count_experiment(data, config, fraction, seeds, ldds, pruning, show_progress=True):
+def domain_count_experiment(data, config, fraction, seeds, ldds, pruning, show_progress=True, n_workers=1):
     """Figure 6b: keep ``fraction`` by the multiplicity of each LDD in ``ldds`` (K -> fitted LDD), retrain.
 
     Seed s is the seed of the figure-6a runs, so a K whose LDD and budget already ran there (``pruning``)
     reuses those accuracies, and random selection at the same budget is the paired reference.
     """
-    from ._train import accuracy, train
-
     if fraction not in pruning.fractions:
         raise ValueError(f"fraction {fraction} is not one of the figure-6a budgets {pruning.fractions}")
     n_keep = max(1, int(round(fraction * len(data.y_train))))
-    reused = {k for k, ldd in ldds.items() if pruning.ldd is ldd}
     acc = np.empty((len(ldds), len(seeds)))
-    bar = progress(total=(len(ldds) - len(reused)) * len(seeds), enabled=show_progress, desc="pruning by K")
-    for j, (k, ldd) in enumerate(ldds.items()):
-        if k in reused:
+    new = [(j, s) for j, ldd in enumerate(ldds.values()) if ldd is not pruning.ldd for s in range(len(seeds))]
+    fitted = list(ldds.values())
+    jobs = [(select("multiplicity", n_keep, seeds[s], fitted[j], None, None), seeds[s]) for j, s in new]
+    for (j, s), value in zip(new, retrain_accuracies(data, config, jobs, n_workers, show_progress, "pruning by K")):
+        acc[j, s] = value
+    for j, ldd in enumerate(fitted):
+        if ldd is pruning.ldd:
             acc[j] = pruning.accuracy[pruning.methods.index("multiplicity"), pruning.fractions.index(fraction)]
-            continue
-        for s, seed in enumerate(seeds):
-            kept = select("multiplicity", n_keep, seed, ldd, None, None)
-            acc[j, s] = accuracy(train(data, kept, config, seed), data.X_test, data.y_test)
-            bar.update()
-    bar.close()
     return DomainCountResult(fraction, tuple(ldds), tuple(seeds), acc, pruning.random_at(fraction))
 
 
 def pruning_experiment(data, config, fractions, seeds, ldd, el2n, forgetting, methods=METHODS,
-                       show_progress=True):
+                       show_progress=True, n_workers=1):
     """Retrain on each budget chosen by each method, same number of steps, one run per seed.
 
     Seed s gives every method the same network initialisation and mini-batch randomness, so the
-    comparison is paired; the full-data run per seed is the reference line.
+    comparison is paired; the full-data run per seed is the reference line. ``n_workers`` processes
+    share the retrains (the results do not depend on it).
     """
-    from ._train import accuracy, train
-
     n = len(data.y_train)
-    acc = np.empty((len(methods), len(fractions), len(seeds)))
-    full = np.empty(len(seeds))
-    bar = progress(total=acc.size + len(seeds), enabled=show_progress, desc="pruning retrains")
-    for s, seed in enumerate(seeds):
-        full[s] = accuracy(train(data, np.arange(n), config, seed), data.X_test, data.y_test)
-        bar.update()
-        for b, fraction in enumerate(fractions):
+    jobs = [(np.arange(n), seed) for seed in seeds]
+    for seed in seeds:
+        for fraction in fractions:
             n_keep = max(1, int(round(fraction * n)))
-            for i, method in enumerate(methods):
-                kept = select(method, n_keep, seed, ldd, el2n, forgetting)
-                acc[i, b, s] = accuracy(train(data, kept, config, seed), data.X_test, data.y_test)
-                bar.update()
-    bar.close()
-    return PruningResult(tuple(fractions), tuple(methods), tuple(seeds), acc, full, ldd)
+            jobs += [(select(method, n_keep, seed, ldd, el2n, forgetting), seed) for method in methods]
+    values = retrain_accuracies(data, config, jobs, n_workers, show_progress, "pruning retrains")
+    full = values[:len(seeds)]
+    acc = values[len(seeds):].reshape(len(seeds), len(fractions), len(methods)).transpose(2, 1, 0)
+    return PruningResult(tuple(fractions), tuple(methods), tuple(seeds), np.ascontiguousarray(acc), full, ldd)

@@ -33,6 +33,7 @@ class DemoOptions:
     batch_size: int = None
     lr: float = None
     n_seeds: int = None
+    n_workers: int = None
     fractions: tuple = (0.02, 0.05, 0.10, 0.20)
     domain_counts: tuple = (1, 2, 5, 10, 20)
     domain_count_fraction: float = 0.10
@@ -51,6 +52,10 @@ class DemoOptions:
         for name, value in preset.items():
             if getattr(self, name) is None:
                 setattr(self, name, value)
+        if self.n_workers is None:  # spawning workers (torch imports) costs more than the digits' retrains
+            from ._retrain import default_workers
+
+            self.n_workers = default_workers() if self.mnist is not None else 1
         if self.batch_size is None:  # MNIST: one epoch in `steps` steps, as 30,000 / 300 = 100 in the paper
             self.batch_size = max(1, self.n_train // self.steps)
         unknown = set(self.sections) - set(SECTIONS)

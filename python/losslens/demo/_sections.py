@@ -38,7 +38,7 @@ def pruning_section(report, data, config, run, ldd, ldds_by_count, options, arra
 
     seeds = tuple(options.seed * 1000 + s for s in range(options.n_seeds))
     result = pruning_experiment(data, config, options.fractions, seeds, ldd, run.el2n, run.forgetting,
-                                show_progress=options.show_progress)
+                                show_progress=options.show_progress, n_workers=options.n_workers)
     arrays.update(pruning_accuracy=result.accuracy, pruning_full_accuracy=result.full,
                   pruning_fractions=np.asarray(result.fractions), pruning_seeds=np.asarray(seeds))
     report.section("Data pruning by domain multiplicity (section 5.4, figures 6a and 6b)")
@@ -63,7 +63,8 @@ def pruning_section(report, data, config, run, ldd, ldds_by_count, options, arra
     report.figure(figures.pruning_plot(result), "pruning", "Figure 6a: test accuracy against retained fraction.")
     if ldds_by_count and options.domain_count_fraction in result.fractions:
         by_count = domain_count_experiment(data, config, options.domain_count_fraction, seeds, ldds_by_count,
-                                           result, show_progress=options.show_progress)
+                                           result, show_progress=options.show_progress,
+                                           n_workers=options.n_workers)
         arrays.update(domain_count_accuracy=by_count.accuracy, domain_counts=np.asarray(by_count.n_domains))
         report.text(f"Figure 6b: {100 * by_count.fraction:g}% kept by the multiplicity of an LDD with K domains "
                     f"(one LDD per K, same formulation, alpha and data), the same seeds; random at the same budget "
@@ -194,7 +195,7 @@ def timing_section(report, options):
                  + [["total", f"{sum(options.timings.values()):.1f}"]])
     report.text(f"Options: steps {options.steps}, batch {options.batch_size}, lr {options.lr}, K {options.domains}, "
                 f"alpha {options.alpha}, formulation {options.formulation}, refit {options.refit}, seed {options.seed}, "
-                f"pruning seeds {options.n_seeds}, quick {options.quick}, sections {','.join(options.sections)}.",
+                f"pruning seeds {options.n_seeds}, retrain processes {options.n_workers}, quick {options.quick}, sections {','.join(options.sections)}.",
                 note=True)
 
 

@@ -94,7 +94,8 @@ def run_from_args(parser, args):
     options = DemoOptions(out=args.out, quick=args.quick, steps=args.steps, domains=args.domains,
                           alpha=args.alpha, seed=args.seed, mnist=args.mnist, n_train=args.n_train,
                           n_val=args.n_val, losses=args.losses, formulation=args.formulation, refit=args.refit,
-                          sections=args.sections, n_seeds=args.n_seeds, n_workers=args.n_workers, show_progress=args.show_progress)
+                          sections=args.sections, n_seeds=args.n_seeds, n_workers=args.n_workers,
+                          show_progress=args.show_progress)
     print(run_demo(options))
     return 0
 

@@ -12,11 +12,11 @@ import _COpenBLAS
 /// problems", SIAM J. Matrix Anal. Appl. 22(2), 2000; in the Krylov–Schur form of G. W. Stewart,
 /// SIAM J. Matrix Anal. Appl. 23(3), 2001):
 /// - the basis `V = [v₀ … v_{m−1}]` and residual vector `v_m` satisfy `A V = V T + β v_m e_mᵀ`, with
-///   `T = Vᵀ A V` symmetric (tridiagonal plus an arrow after a restart);
+///   `T = Vᵀ A V` symmetric (tridiagonal plus an arrow after a restart) (Lanczos [Krylov relation]);
 /// - every new product is orthogonalised against all of `V` by classical Gram–Schmidt with one
 ///   DGKS correction pass (full reorthogonalisation); the coefficients fill `T`'s new column;
 /// - after every product the Ritz pairs of `T` are computed and pair `i` is converged when its
-///   residual `β |s_{m−1,i}|` is at most `tol · max(|θᵢ|, ε^{2/3} maxⱼ|θⱼ|)` (ARPACK's test, but
+///   residual `β |s_{m−1,i}|` is at most `tol · max(|θᵢ|, ε^{2/3} maxⱼ|θⱼ|)` (Lanczos [convergence test], ARPACK's, but
 ///   checked at every step rather than once per restart, which saves operator calls);
 /// - when the basis is full, the wanted Ritz vectors plus as many others as have converged (ARPACK's
 ///   rule, see `restart`) are kept, `v_m` becomes the next basis vector and `T` becomes `diag(θ)` bordered by `β s_{m−1}`;
@@ -25,7 +25,7 @@ import _COpenBLAS
 ///
 /// Deflation: with an orthonormal `B` (rows of `deflation`), every product is projected by
 /// `I − BBᵀ` and every basis vector is kept orthogonal to `B`, so the run sees the operator
-/// `(I − BBᵀ) A (I − BBᵀ)` restricted to the complement of `span(B)` (POLCA, Algorithm 1). Its
+/// `(I − BBᵀ) A (I − BBᵀ)` restricted to the complement of `span(B)` (POLCA Algorithm 1; Lanczos [deflation]). Its
 /// zero eigenvalues on `span(B)` are never returned.
 public final class LanczosSolver {
   /// Length of the vectors the operator acts on.

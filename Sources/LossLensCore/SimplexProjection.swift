@@ -1,4 +1,4 @@
-/// Euclidean projection onto the scaled probability simplex `{x : x ≥ 0, Σ x = radius}`.
+/// Euclidean projection onto the scaled probability simplex `{x : x ≥ 0, Σ x = radius}` (Simplex [projection]).
 ///
 /// Condat's algorithm (L. Condat, "Fast projection onto the simplex and the l1 ball",
 /// Math. Program. 158, 2016, doi:10.1007/s10107-015-0946-6): one pass with an online filter

@@ -12,6 +12,7 @@ final class DIDSTests: XCTestCase {
     XCTAssertEqual(out, [1, 2])
   }
 
+  // DIDS eq. (14)
   func testDIDSEq14RecoversCleanCurve() throws {
     let t = (0..<15).map(Double.init)
     let y = t.map { 2 * exp(-0.3 * $0) + 0.5 }
@@ -24,6 +25,7 @@ final class DIDSTests: XCTestCase {
     XCTAssertEqual(short.status, .tooFewPoints)
   }
 
+  // DIDS eq. (15)
   func testDIDSEq15PaperPotentialFitsADecayNotGrowth() throws {
     // Fell, then jumped at the last record: an unconstrained fit grows exponentially (l_p ≈ −9.6e17).
     let t: [Double] = [0, 1, 2, 3]
@@ -35,6 +37,7 @@ final class DIDSTests: XCTestCase {
     XCTAssertEqual(lp, y[3] - fit.value(at: 4), accuracy: 1e-12)
   }
 
+  // DIDS eq. (12)
   func testDIDSEq12DivergenceVanishesOnEqualGradients() throws {
     let g: [Double] = [1, -2, 3, 0.5, 0.25, -1]
     let f: [Double] = [1, 2, 0.5]
@@ -46,6 +49,7 @@ final class DIDSTests: XCTestCase {
     XCTAssertEqual(out[1], 0.5 * (0.25 + 2 * 5.0625 + 0.5 * 16), accuracy: 1e-12)
   }
 
+  // DIDS eq. (16)
   func testDIDSEq16SoftmaxEMAIsAProbabilityVector() {
     let u: [Double] = [1, 2, 3]
     let previous: [Double] = [0.2, 0.3, 0.5]

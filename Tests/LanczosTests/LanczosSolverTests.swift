@@ -29,6 +29,7 @@ private func residualNorm(_ a: [Double], _ v: ArraySlice<Double>, _ lambda: Doub
 }
 
 final class LanczosSolverTests: XCTestCase {
+  // Lanczos [Krylov relation]
   func testTopEigenpairsMatchFullDecompositionForEveryTarget() throws {
     let n = 120
     let values = (0..<n).map { Double($0 % 2 == 0 ? 1 : -1) * pow(0.95, Double($0)) * 10 }
@@ -51,6 +52,7 @@ final class LanczosSolverTests: XCTestCase {
     }
   }
 
+  // Lanczos [deflation]
   func testDeflationReturnsEigenpairsOfTheComplement() throws {
     let n = 60
     let values = (0..<n).map { Double(n - $0) }

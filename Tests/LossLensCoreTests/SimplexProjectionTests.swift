@@ -14,6 +14,7 @@ private func referenceProjection(_ y: [Double], radius: Double) -> [Double] {
 }
 
 final class SimplexProjectionTests: XCTestCase {
+  // Simplex [projection]
   func testMatchesSortReferenceOverSeeds() throws {
     for seed in 0..<200 {
       var rng = Xoshiro256(seed: UInt64(seed))

@@ -24,6 +24,7 @@ private func naive(
 }
 
 final class AllocationTests: XCTestCase {
+  // POLCA eq. (4)
   func testPOLCAEq4To10MatchNaiveFormulasOverSeeds() throws {
     for seed in 0..<50 {
       var rng = Xoshiro256(seed: UInt64(seed))
@@ -84,6 +85,7 @@ final class AllocationTests: XCTestCase {
 }
 
 final class PerSampleCurvatureTests: XCTestCase {
+  // POLCA eq. (5)
   func testPOLCAEq5UsesEachSamplesOwnCurvature() throws {
     // T = 1, n = 2, m = 1: h(x) = λ(x)/2 · s².
     var allocation = [0.0, 0], first = [0.0, 0], loss = [Double](repeating: 0, count: 4)

@@ -8,7 +8,7 @@ def project_simplex(X, axis=0, radius=1.0, n_jobs=None):
 
     Solves ``min_x ||x - y||_2`` subject to ``x >= 0`` and ``sum(x) = radius`` for every
     vector ``y`` along ``axis``; the solution is ``x = max(y - tau, 0)`` with the threshold
-    ``tau`` found by Condat's algorithm in expected linear time.
+    ``tau`` found by Condat's algorithm in expected linear time (Simplex [projection]).
 
     Parameters
     ----------

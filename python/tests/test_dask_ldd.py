@@ -42,6 +42,7 @@ def on_cluster(client, losses):
     return LDD(**PARAMS).fit(da.from_array(losses, chunks=(70, 31)))
 
 
+# LDD eq. (11)
 def test_ldd_eq11_dask_fit_equals_in_memory_fit(on_cluster, losses, in_memory):
     assert isinstance(on_cluster.dictionary_, da.Array) and isinstance(on_cluster.multiplicity_, da.Array)
     assert on_cluster.dictionary_.chunks == ((70, 70, 70, 70, 20), (4,))

@@ -20,6 +20,7 @@ def _projection_matrix(sketch, h):
 # ---- GradientSketch (DIDS §4.1, eq. 5, appendix A) ---------------------------------------------
 
 
+# DIDS eq. (5)
 @pytest.mark.parametrize("kind", ["rademacher", "gaussian"])
 def test_dids_eq5_sketch_is_topk_then_projection(kind, rng):
     X = rng.normal(size=(40, 700))
@@ -99,6 +100,7 @@ def test_sketch_check_estimator():
 # ---- Fisher diagonal and impact (DIDS §4.2, eqs. 11-12) ----------------------------------------
 
 
+# DIDS eq. (11)
 def test_dids_eq11_fisher_diagonal(rng):
     G = rng.normal(size=(50, 300))
     np.testing.assert_allclose(dids.empirical_fisher_diagonal(G, eps=1e-10), ref.dids_fisher_diagonal(G, 1e-10),
@@ -107,6 +109,7 @@ def test_dids_eq11_fisher_diagonal(rng):
     assert dids.empirical_fisher_diagonal(G32).dtype == np.float32
 
 
+# DIDS eq. (12)
 @pytest.mark.parametrize("kind", ["divergence", "kernel"])
 def test_dids_eq12_impact(kind, rng):
     D, T = rng.normal(size=(7, 400)), rng.normal(size=(3, 400))
@@ -157,6 +160,7 @@ def _scipy_cost(t, y, p0=None):
     return cost if np.isfinite(cost) else np.inf
 
 
+# DIDS eq. (14)
 def test_dids_eq14_clean_data_matches_curve_fit():
     for a, b, c, n in [(2.0, 0.3, 0.5, 20), (1.0, 0.05, 2.0, 60), (-0.5, 0.2, 3.0, 30)]:
         t = np.arange(n, dtype=float)
@@ -197,6 +201,7 @@ def test_exponential_decay_status_instead_of_raising():
     assert 0 <= bounded.b <= 1
 
 
+# DIDS eq. (15)
 def test_dids_eq15_potential_paper_and_code_variants():
     t = np.arange(12, dtype=float)
     y = _model(t, 2.0, 0.3, 0.5)
@@ -221,6 +226,7 @@ def test_dids_eq15_potential_fits_a_decay_not_exponential_growth():
 # ---- DomainSampler (DIDS eqs. 13-16) -----------------------------------------------------------
 
 
+# DIDS eq. (13), DIDS eq. (16)
 @pytest.mark.parametrize("normalization", ["softmax", "linear"])
 @pytest.mark.parametrize("impact_kind", ["divergence", "kernel"])
 def test_dids_eq13_eq16_update_matches_reference(normalization, impact_kind, rng):

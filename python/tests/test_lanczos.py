@@ -26,6 +26,7 @@ def spectrum(kind, n, rng):
     return np.concatenate([[-9.0, 7.5, -6.0], rng.uniform(-4, 4, n - 3)])
 
 
+# Lanczos [Krylov relation]
 @pytest.mark.parametrize("kind", ["decaying", "clustered", "indefinite"])
 @pytest.mark.parametrize("which", ["LA", "LM", "SA"])
 @pytest.mark.parametrize("as_callable", [False, True])
@@ -45,6 +46,7 @@ def test_eigenpairs_match_numpy_eigh(kind, which, as_callable):
     assert result.converged.all()
 
 
+# Lanczos [convergence test]
 @pytest.mark.parametrize("which", ["LA", "LM", "SA"])
 def test_agrees_with_arpack_with_at_most_ten_percent_more_products(which):
     rng = np.random.default_rng(3)
@@ -65,6 +67,7 @@ def test_agrees_with_arpack_with_at_most_ten_percent_more_products(which):
     assert ours.n_operator_calls <= 1.1 * calls[0]
 
 
+# Lanczos [deflation]
 def test_deflation_finds_eigenpairs_of_the_projected_operator_orthogonal_to_B():
     rng = np.random.default_rng(5)
     n, p, k = 120, 7, 5

@@ -41,6 +41,7 @@ def fit(L, **params):
     return LDD(**params).fit(L)
 
 
+# LDD eq. (11)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_ldd_eq11_recovers_planted_domains(seed):
     L, D, _ = planted(seed)
@@ -70,6 +71,7 @@ def test_ldd_eq8_sum_of_domain_losses_identity():
     np.testing.assert_allclose(a[pairs[:, 0]], A[pairs[:, 1]], rtol=0, atol=0.05 * A.max())
 
 
+# LDD eq. (12)
 def test_ldd_eq12_multiplicity_and_top_samples():
     L, D, _ = planted(4)
     model = fit(L)
@@ -80,6 +82,7 @@ def test_ldd_eq12_multiplicity_and_top_samples():
     assert column[top[-1]] >= np.sort(column)[-7]
 
 
+# LDD §5.4
 def test_prune_distinct_and_proportional_to_multiplicity():
     L, _, _ = planted(5, n_samples=60)
     model = fit(L)
@@ -106,6 +109,7 @@ def test_n_init_keeps_the_best_objective():
     assert several.objective_ <= single.objective_ * (1 + 1e-12)
 
 
+# LDD eq. (3)-(4)
 def test_fit_differences_matches_fit():
     L, _, _ = planted(8)
     from_losses = fit(L)
@@ -135,6 +139,7 @@ def test_match_domains_with_itself_is_identity():
     np.testing.assert_allclose(similarity, 1.0)
 
 
+# LDD eq. (1)
 @pytest.mark.parametrize("path", [None, "losses.npy"])
 def test_recorder_feeds_ldd_without_copy(tmp_path, path):
     L, _, _ = planted(11, n_samples=50, n_steps=150)
@@ -254,6 +259,7 @@ def test_rescale_to_simplex_keeps_the_product_and_handles_an_empty_atom(rng):
     assert (scaled_code[:, 2] == 0).all() and (scaled_atoms[2] == 1 / 200).all()
 
 
+# LDD eq. (9)
 @pytest.mark.parametrize("refit", ["least_squares", "loss_sum"])
 def test_code_refit_keeps_the_support_and_solves_its_least_squares(refit):
     L, _, _ = planted(16, noise=1e-2)

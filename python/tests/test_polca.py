@@ -12,6 +12,7 @@ def random_inputs(rng, T=6, n=9, m=4):
     return rng.normal(size=(T + 1, n, m)), rng.normal(size=(T, m)), rng.normal(size=(T, m))
 
 
+# POLCA eq. (4), POLCA eq. (6), POLCA eq. (10)
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("order", [1, 2])
 def test_polca_eq4_to_eq10_match_numpy_reference(seed, order):
@@ -27,6 +28,7 @@ def test_polca_eq4_to_eq10_match_numpy_reference(seed, order):
         np.testing.assert_array_equal(model.allocation_, model.first_order_)
 
 
+# POLCA eq. (5)
 @pytest.mark.parametrize("seed", range(3))
 def test_polca_eq5_per_sample_curvatures_match_numpy_reference(seed):
     rng = np.random.default_rng(seed)
@@ -40,6 +42,7 @@ def test_polca_eq5_per_sample_curvatures_match_numpy_reference(seed):
     assert not model.share_guarded_.any()
 
 
+# POLCA eq. (7)
 def test_polca_eq7_second_order_terms_sum_to_the_aggregate_term(rng):
     grads, steps, curv = random_inputs(rng)
     model = POLCA().fit(grads, steps, curv)
@@ -65,6 +68,7 @@ def quadratic_problem(rng, d=12, m=3, n=7, T=5):
     return grads, steps, curv, losses
 
 
+# POLCA eq. (9)
 def test_polca_eq9_is_exact_for_quadratic_losses_moving_in_the_span_of_the_basis(rng):
     grads, steps, curv, losses = quadratic_problem(rng)
     model = POLCA().fit(grads, steps, curv, losses=losses)
@@ -108,6 +112,7 @@ def test_estimator_params_round_trip():
     assert losslens.POLCA is POLCA
 
 
+# POLCA Algorithm 1
 def test_hessian_basis_algorithm1_appends_deflated_top_eigenvectors(rng):
     d = 30
     H1 = np.diag(np.arange(d, 0, -1.0))

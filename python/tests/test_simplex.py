@@ -5,6 +5,7 @@ import losslens
 from _reference import project_simplex_sort
 
 
+# Simplex [projection]
 @pytest.mark.parametrize("seed", range(20))
 @pytest.mark.parametrize("axis", [0, 1])
 def test_matches_sort_reference(seed, axis):

@@ -1,4 +1,4 @@
-"""Data pruning by domain multiplicity against random, EL2N and forgetting-count selection (section 5.4)."""
+"""Data pruning by domain multiplicity against random, EL2N and forgetting-count selection (LDD §5.4)."""
 from dataclasses import dataclass
 
 import numpy as np

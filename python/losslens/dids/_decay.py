@@ -21,7 +21,7 @@ _FIT_STATUS = {
 
 
 def fit_exponential_decay(t, y, p0=None, bounds=None, max_evaluations=2000):
-    """Fit the learning curve y = a·exp(−b·t) + c (DIDS eq. 14) by Levenberg–Marquardt.
+    """Fit the learning curve y = a·exp(−b·t) + c (DIDS eq. (14)) by Levenberg–Marquardt.
 
     Starts from ``p0`` (scipy's default (1, 1, 1) when None) and from the three best rates of a
     profile scan over b (for a fixed b the model is linear in a and c), refined by golden-section
@@ -57,7 +57,7 @@ def fit_exponential_decay(t, y, p0=None, bounds=None, max_evaluations=2000):
 
 
 def potential(history, tau, t=None, variant="paper"):
-    """Potential factor of a task: the loss decrease the fitted learning curve still predicts (DIDS eq. 15).
+    """Potential factor of a task: the loss decrease the fitted learning curve still predicts (DIDS eq. (15)).
 
     ``variant="paper"``: l_p = l_t − L(t + τ), L fitted by eq. (14) with b ≥ 0 (the paper's
     "exponential decay model": unconstrained, a history that rises at the end extrapolates exponential

@@ -8,7 +8,7 @@ _IMPACT_KINDS = {"divergence": _core.DIDS_DIVERGENCE, "kernel": _core.DIDS_KERNE
 
 
 def empirical_fisher_diagonal(per_sample_grads, eps=0.0, n_jobs=None):
-    """Diagonal of the empirical Fisher information, F ≈ E[∇log p ⊙ ∇log p] (DIDS eq. 11).
+    """Diagonal of the empirical Fisher information, F ≈ E[∇log p ⊙ ∇log p] (DIDS eq. (11)).
 
     Parameters
     ----------
@@ -29,7 +29,7 @@ def empirical_fisher_diagonal(per_sample_grads, eps=0.0, n_jobs=None):
 def fim_impact(domain_grads, task_grads, fisher_diag, kind="divergence", n_jobs=None):
     """FIM-guided impact of every training domain on every downstream task (DIDS §4.2).
 
-    ``kind="divergence"`` (the paper, eq. 12): I(D_i, S_j) = ½ Δᵀ F Δ with Δ = ∇ℓ_{S_j} − ∇ℓ_{D_i},
+    ``kind="divergence"`` (the paper, DIDS eq. (12)): I(D_i, S_j) = ½ Δᵀ F Δ with Δ = ∇ℓ_{S_j} − ∇ℓ_{D_i},
     the KL divergence between the models updated by the domain and by the task — small means the
     domain moves the model like the task does. ``kind="kernel"`` (the authors' code): the Fisher
     kernel ½ Σ F ⊙ ∇ℓ_{D_i} ⊙ ∇ℓ_{S_j}, a similarity.

@@ -20,7 +20,7 @@ class DomainSampler:
 
     - the normalised impact Ĩ of every task column (``impact_normalization``);
     - l_c = L_{t−1} − L_t, the last loss improvement, and l_p = :func:`losslens.dids.potential` (eq. 15);
-    - Uᵢ = Σⱼ Ĩᵢⱼ (l_c,ⱼ + l_p,ⱼ) / p_{t−1,i} (eqs. 13, 16: division by the previous probability is
+    - Uᵢ = Σⱼ Ĩᵢⱼ (l_c,ⱼ + l_p,ⱼ) / p_{t−1,i} (DIDS eq. (13) and DIDS eq. (16): division by the previous probability is
       the importance-sampling correction);
     - p̂ = softmax(U / temperature) (the paper) or max(U, 1e-7) / Σ (``"linear"``, the authors' code);
     - pₜ = β p_{t−1} + (1 − β) p̂, renormalised (the EMA of eq. 16);

@@ -20,7 +20,7 @@ class GradientSketch(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     Each row g keeps its ``topk`` entries of largest magnitude (ties: lower index first), the rest
     set to zero (TopK, appendix C line 9), then ``g̃ = Rᵀ g`` with a Johnson–Lindenstrauss matrix
-    ``R`` of shape (n_features, n_components) (eq. 5, appendix A). ``R`` is generated from the seed
+    ``R`` of shape (n_features, n_components) (DIDS eq. (5), appendix A). ``R`` is generated from the seed
     in blocks of 256 rows, each from its own generator, and never held whole, so ``n_features`` can
     be in the millions; transforming a chunk of rows at a time gives the same sketch as all at once
     (up to the rounding of the BLAS product).

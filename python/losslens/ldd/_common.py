@@ -1,5 +1,5 @@
 """Helpers the in-memory LDD fit and its Dask path share: layout checks, eq. (3)-(4) differences,
-the eq. (8) integration constant, the fitted result both paths return, progress bars."""
+the LDD eq. (8) integration constant, the fitted result both paths return, progress bars."""
 from dataclasses import dataclass
 
 import numpy as np

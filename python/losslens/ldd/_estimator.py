@@ -277,7 +277,7 @@ class LDD(BaseEstimator):
         return top[np.argsort(-column[top], kind="stable")]
 
     def prune(self, n_keep, random_state=None):
-        """Keep ``n_keep`` distinct samples drawn without replacement with probability ∝ m_i (sec. 5.4).
+        """Keep ``n_keep`` distinct samples drawn without replacement with probability ∝ m_i (LDD §5.4).
 
         Efraimidis–Spirakis keys log(u_i) / m_i with u_i uniform: the ``n_keep`` largest keys are a
         weighted sample without replacement, in O(N log N).

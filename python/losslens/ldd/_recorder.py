@@ -17,7 +17,7 @@ def _zarr():
 
 
 class LossRecorder:
-    """Collects one per-sample loss vector per training step: the loss matrix L of LDD.
+    """Collects one per-sample loss vector per training step: the loss matrix L of LDD, one LDD eq. (1) vector per step.
 
     Steps are stored checkpoint-major (one contiguous row per step), so an append is one contiguous
     write and ``matrix()`` is the transposed view of shape (n_samples, n_steps): no copy. ``LDD.fit``

@@ -14,7 +14,7 @@ def rescale_to_simplex(code, dictionary):
     """Scale every atom (row of ``dictionary`` = Dᵀ, non-negative) to sum 1 and its code column inversely.
 
     ``code`` (T, K) and ``dictionary`` (K, N) become ``code · s`` and ``dictionary / s`` with
-    s_k = Σ_i d_ki, so ``code @ dictionary`` is unchanged (to rounding) and eq. (10) holds. An atom that
+    s_k = Σ_i d_ki, so ``code @ dictionary`` is unchanged (to rounding) and LDD eq. (10) holds. An atom that
     is all zero carries no part of the product: it becomes uniform (1/N) and its code column 0.
     Returns new arrays.
     """

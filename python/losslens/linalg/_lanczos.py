@@ -84,6 +84,9 @@ def eigsh(operator, k=6, which="LA", tol=1e-10, max_iter=None, v0=None, deflate=
           random_state=None, n=None):
     """Eigenpairs of a symmetric operator by thick-restart Lanczos with full reorthogonalisation.
 
+    Lanczos [Krylov relation] `A V = V T + β v_m e_mᵀ`, Lanczos [convergence test] on every step,
+    Lanczos [deflation] by ``deflate`` (the operator ``(I - BBᵀ) A (I - BBᵀ)``).
+
     The run is the same whether the operator is a matrix or a Python callable: the Swift core holds
     the solver state and asks for one product at a time (reverse communication). For a callable,
     the extension calls it with the GIL held between Swift steps, which run with the GIL released;

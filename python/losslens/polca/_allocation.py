@@ -39,7 +39,7 @@ class POLCA(BaseEstimator):
     Parameters
     ----------
     order : {1, 2}, default=2
-        1: first-order term only (eq. 4); 2: with the second-order term (eq. 9).
+        1: first-order term only (POLCA eq. (4)); 2: with the second-order term (POLCA eq. (9)).
     share_tol : float, default=1e-6
         Relative threshold of the zero-denominator guard.
     n_jobs : int, default=None
@@ -92,7 +92,7 @@ class POLCA(BaseEstimator):
             ``<b, theta_{t+1} - theta_t>``.
         curvatures : array-like of shape (T, m) or (T, n_samples, m)
             ``b^T H_t(X) b`` of the loss summed over the same n_samples: the paper's estimator
-            (eqs. 6-7). Or per-sample ``b^T H_t(x) b``: the exact second-order term of eq. (5) is
+            (POLCA eq. (6) and POLCA eq. (7)). Or per-sample ``b^T H_t(x) b``: the exact second-order term of POLCA eq. (5) is
             used instead (no share, no guard). Ignored when ``order=1``.
         losses : array-like of shape (T + 1, n_samples), default=None
             Exact per-sample losses; enables the error attributes and exact-loss plots.

@@ -7,6 +7,7 @@
 //   <Method> targets  one per method (DictionaryLearning, LDD, HDBSCAN, POLCA, DIDS), on LossLensCore
 //   LossLensExports   the `@_cdecl` C ABI only; the one target of the dynamic product `losslens_swift`
 //   _COpenBLAS        system library: CBLAS plus the Fortran LAPACK prototypes OpenBLAS exports
+//   CLossLens         the C contract (Shims/include/losslens.h), read by LossLensExports
 //
 // No target carries unsafe flags, so the package works as a SwiftPM dependency. The release build of
 // the Python package (setup.py) adds them on the command line: `-Ounchecked` (kernels check their
@@ -26,8 +27,10 @@ let package = Package(
   ],
   targets: [
     .systemLibrary(name: "_COpenBLAS", path: "Sources/_COpenBLAS"),
+    .systemLibrary(name: "CLossLens", path: "Shims/include"),
     .target(name: "LossLensCore", dependencies: ["_COpenBLAS"]),
-    .target(name: "LossLensExports", dependencies: ["LossLensCore"] + methodTargets.map { .target(name: $0) }),
+    .target(
+      name: "LossLensExports", dependencies: ["LossLensCore", "CLossLens"] + methodTargets.map { .target(name: $0) }),
     .testTarget(name: "LossLensCoreTests", dependencies: ["LossLensCore"]),
   ] + methodTargets.flatMap { name -> [Target] in
     [

@@ -9,34 +9,34 @@ import LossLensCore
 /// the order Prim's algorithm grown from point 0 would take them along the tree (ties to the lowest
 /// index), the orientation the references use.
 public enum BoruvkaMST {
-  /// The minimum spanning tree of the points in `tree` with core distances `core` (by original
-  /// index) and the neighbour table the core distances came from.
+  /// The edges `(a, b, weight)` (original indices) of the minimum spanning tree of the points in
+  /// `tree` with core distances `core` (by original index) and their nearest-neighbour table.
   ///
-  /// The table settles the first round: a point's edges all weigh at least its core distance, so
-  /// a neighbour of no larger core distance within it gives the point's lightest edge, provided
-  /// the table holds every point at the core distance. Later rounds start each search from the
-  /// lightest table edge leaving the component.
-  /// - Complexity: O(n log² n) expected in low dimension; O(n) memory.
-  public static func spanningTree(
+  /// The first round searches each point's edges of weight exactly its core distance (no edge
+  /// from it is lighter), a search confined to the ball the core distance spans. Later rounds
+  /// start each search from the lightest table edge leaving the component.
+  /// - Complexity: O(n log² n) expected in low dimension; O(n) memory (about 80 bytes per point).
+  public static func edges(
     _ tree: KDTree, neighbours table: NeighbourTable, core: UnsafePointer<Double>, alpha: Double, threads: Int
-  ) throws(LossLensError) -> SpanningTree {
+  ) throws(LossLensError) -> [(Int, Int, Double)] {
     let round = BoruvkaRound(tree: tree, table: table, core: core, alpha: alpha)
     defer { round.deallocate() }
     let n = tree.count
     var components = UnionFind(count: n)   // over tree positions
     var edges: [(Int, Int, Double)] = []   // original indices
     edges.reserveCapacity(n - 1)
-    round.seed(threads: threads)
+    for p in 0..<n { round.componentAt[p] = p }
+    round.search(threads: threads, firstRound: true)
     for p in 0..<n where round.bestTo[p] >= 0 {
       let t = round.bestTo[p]
       if components.union(p, t) { edges.append((tree.index[p], tree.index[t], round.bestWeight[p])) }
     }
-    let chosen = UnsafeMutablePointer<Int>.allocate(capacity: n)
-    defer { chosen.deallocate() }
+    // Lightest edge per component (by root) reuses the far-end buffer of the previous round.
+    let chosen = round.chosen
     while edges.count < n - 1 {
       try Cancellation.check()
       for p in 0..<n { round.componentAt[p] = components.find(p) }
-      round.search(threads: threads)
+      round.search(threads: threads, firstRound: false)
       // Lightest edge per component (by root), by (weight, smaller end, larger end).
       for p in 0..<n { chosen[p] = -1 }
       var found = false
@@ -50,7 +50,7 @@ public enum BoruvkaMST {
         if components.union(p, t) { edges.append((tree.index[p], tree.index[t], round.bestWeight[p])) }
       }
     }
-    return PrimOrder.order(edges, pointCount: n)
+    return edges
   }
 }
 
@@ -67,6 +67,8 @@ final class BoruvkaRound: @unchecked Sendable {
   /// prune: any such weight bounds the component's lightest edge from above. Threads may race on
   /// it; a lost update only weakens pruning, since every stored value is a real edge's weight.
   let componentBound: UnsafeMutablePointer<Double>
+  /// The point holding each component's lightest edge (by root), between rounds.
+  let chosen: UnsafeMutablePointer<Int>
 
   init(tree: KDTree, table: NeighbourTable, core: UnsafePointer<Double>, alpha: Double) {
     self.tree = tree
@@ -76,7 +78,7 @@ final class BoruvkaRound: @unchecked Sendable {
     coreAt = .allocate(capacity: n); nodeMinCore = .allocate(capacity: nodes)
     componentAt = .allocate(capacity: n); nodeComponent = .allocate(capacity: nodes)
     bestWeight = .allocate(capacity: n); bestTo = .allocate(capacity: n)
-    componentBound = .allocate(capacity: n)
+    componentBound = .allocate(capacity: n); chosen = .allocate(capacity: n)
     for t in 0..<n { coreAt[t] = core[tree.index[t]] }
     for node in stride(from: nodes - 1, through: 0, by: -1) {
       let l = tree.left[node]
@@ -92,7 +94,7 @@ final class BoruvkaRound: @unchecked Sendable {
 
   func deallocate() {
     coreAt.deallocate(); nodeMinCore.deallocate(); componentAt.deallocate(); nodeComponent.deallocate()
-    bestWeight.deallocate(); bestTo.deallocate(); componentBound.deallocate()
+    bestWeight.deallocate(); bestTo.deallocate(); componentBound.deallocate(); chosen.deallocate()
   }
 
   /// Mutual-reachability weight of an edge between points of core distances `a`, `b` at squared distance `d2`.
@@ -113,31 +115,9 @@ final class BoruvkaRound: @unchecked Sendable {
     return EdgeOrder.less(a, b)
   }
 
-  /// First round from the table alone: `bestTo[p]` is the point's lightest edge when the table
-  /// proves it (weight equal to the core distance, every point at that distance in the table), else −1.
-  func seed(threads: Int) {
-    let n = tree.count, width = table.width
-    parallelFor(n, grain: 1024, threads: threads) { range in
-      for p in range {
-        bestTo[p] = -1
-        let ci = coreAt[p], row = table.position + p * width, dist = table.distanceSquared + p * width
-        // Beyond the table every point is farther than the core distance, and alpha <= 1 keeps
-        // every edge of weight ci within that distance.
-        guard alpha <= 1, width == n || dist[width - 1].squareRoot() > ci else { continue }
-        var bj = -1
-        for e in 0..<width {
-          let t = row[e]
-          guard t != p, t >= 0 else { continue }
-          if weight(ci, coreAt[t], dist[e]) <= ci && precedes(ci, p, t, ci, bj) { bj = t }
-        }
-        bestTo[p] = bj
-        bestWeight[p] = ci
-      }
-    }
-  }
-
-  /// Lightest outgoing edge of every point, given `componentAt`.
-  func search(threads: Int) {
+  /// Lightest outgoing edge of every point, given `componentAt`. In the `firstRound` (every point
+  /// its own component) only edges of weight equal to the point's core distance are sought.
+  func search(threads: Int, firstRound: Bool) {
     let n = tree.count, nodes = tree.nodeCount, width = table.width
     // A node is "uniform" when all its points lie in one component: a search from that component skips it.
     for node in stride(from: nodes - 1, through: 0, by: -1) {
@@ -152,18 +132,20 @@ final class BoruvkaRound: @unchecked Sendable {
         nodeComponent[node] = a == b ? a : -1
       }
     }
-    // Start from the lightest table edge leaving the component.
+    // Start from the lightest table edge leaving the component; in the first round from the
+    // core distance itself (every edge from a point weighs at least that much).
     for p in 0..<n { componentBound[p] = .infinity }
     parallelFor(n, grain: 1024, threads: threads) { range in
       for p in range {
-        let c = componentAt[p], ci = coreAt[p], row = table.position + p * width
-        let dist = table.distanceSquared + p * width
-        var bw = Double.infinity, bj = -1
-        for e in 0..<width {
-          let t = row[e]
-          guard t >= 0, componentAt[t] != c else { continue }
-          let w = weight(ci, coreAt[t], dist[e])
-          if precedes(w, p, t, bw, bj) { bw = w; bj = t }
+        let c = componentAt[p], ci = coreAt[p], row = table.position + p * width, q = tree.points + p * tree.dim
+        var bw = firstRound ? ci : Double.infinity, bj = -1
+        if !firstRound {
+          for e in 0..<width {
+            let t = Int(row[e])
+            guard t >= 0, componentAt[t] != c else { continue }
+            let w = weight(ci, coreAt[t], tree.distanceSquared(t, q))
+            if precedes(w, p, t, bw, bj) { bw = w; bj = t }
+          }
         }
         bestWeight[p] = bw
         bestTo[p] = bj

@@ -3,15 +3,15 @@ import LossLensCore
 extension KDTree {
   /// The same table and core distances as `neighbours`, for many features: the tree is cut into
   /// blocks of a few hundred points; each block takes as candidates the leaves its box may reach
-  /// within the largest (k+2)-th neighbour distance inside the block, and gemm gives approximate
+  /// within the largest (k+1)-th neighbour distance inside the block, and gemm gives approximate
   /// squared distances `‖a‖² + ‖b‖² − 2a·b` (on centred data) to all of them at once. Every
-  /// candidate within a rounding margin of a point's (k+2)-th approximate value is then measured
+  /// candidate within a rounding margin of a point's (k+1)-th approximate value is then measured
   /// exactly (feature-order sum), so the table equals the exhaustive search's.
   ///
   /// - Complexity: O(n · c · dim) flops in gemm for c candidates per block, O(n · c) selection work.
   public func neighboursBlocked(k: Int, core: UnsafeMutablePointer<Double>, threads: Int) -> NeighbourTable {
-    let width = Swift.min(count, k + 2), last = width - 1
-    let table = NeighbourTable(count: count, width: width)
+    let width = Swift.min(count, k + 1), last = width - 1
+    let table = NeighbourTable(count: count, neighbours: width - 1)
     let centred = UnsafeMutablePointer<Double>.allocate(capacity: count * dim)
     let norms = UnsafeMutablePointer<Double>.allocate(capacity: count)
     defer { centred.deallocate(); norms.deallocate() }
@@ -28,18 +28,20 @@ extension KDTree {
     let margin = 1e-9 * (largest * largest * Double(dim)) + 1e-300
     let rowsMax = Swift.max(256, 2 * width), chunk = 4096
     // Approximate candidates kept per point: the table's width and a few more, so that the
-    // candidates within the margin of the (k+2)-th are nearly always among them.
+    // candidates within the margin of the (k+1)-th are nearly always among them.
     let kept = width + 8
     let blocks = blockNodes(maxSize: rowsMax)
     parallelFor(blocks.count, threads: threads) { range in
       let approx = UnsafeMutablePointer<Double>.allocate(capacity: rowsMax * chunk)
       let top = UnsafeMutablePointer<Double>.allocate(capacity: rowsMax * kept)
       let topAt = UnsafeMutablePointer<Int>.allocate(capacity: rowsMax * kept)
+      let best = UnsafeMutablePointer<Double>.allocate(capacity: width)
+      let found = UnsafeMutablePointer<Int>.allocate(capacity: width)
       var runs: [(Int, Int)] = [], stack: [Int] = []
-      defer { approx.deallocate(); top.deallocate(); topAt.deallocate() }
+      defer { approx.deallocate(); top.deallocate(); topAt.deallocate(); best.deallocate(); found.deallocate() }
       for b in range {
         let block = blocks[b], first = start[block], rows = end[block] - first
-        // Largest (k+2)-th approximate squared distance inside the block bounds every point's.
+        // Largest (k+1)-th approximate squared distance inside the block bounds every point's.
         selectApproximate(rows: first, rows, runs: [(first, rows)], columns: rows, centred: centred, norms: norms,
                           approx: approx, top: top, at: topAt, width: kept, chunk: chunk)
         var reach = -Double.infinity
@@ -60,11 +62,10 @@ extension KDTree {
         }
         selectApproximate(rows: first, rows, runs: runs, columns: columns, centred: centred, norms: norms,
                           approx: approx, top: top, at: topAt, width: kept, chunk: chunk)
-        // Exact distances to every candidate within twice the margin of the (k+2)-th approximate
+        // Exact distances to every candidate within twice the margin of the (k+1)-th approximate
         // value: the kept ones when the last kept lies beyond that cutoff, else all candidates.
         for r in 0..<rows {
           let p = first + r, q = points + p * dim
-          let best = table.distanceSquared + p * width, found = table.position + p * width
           for t in 0..<width { best[t] = .infinity; found[t] = -1 }
           @inline(__always) func consider(_ t: Int) {
             let d = distanceSquared(t, q, limit2: best[last])
@@ -82,6 +83,7 @@ extension KDTree {
             for (s, len) in runs { for t in s..<(s + len) { consider(t) } }
           }
           core[index[p]] = best[Swift.min(k, last)].squareRoot()
+          table.store(p, from: found, available: width)
         }
       }
     }

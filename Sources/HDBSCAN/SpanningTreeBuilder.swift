@@ -35,7 +35,7 @@ public enum SpanningTreeBuilder {
   /// their neighbour table from the same tree); its edges are listed in the order Prim's algorithm
   /// along the tree takes them.
   ///
-  /// - Complexity: O(n log² n) expected in low (intrinsic) dimension, O(n · minSamples) memory.
+  /// - Complexity: O(n log² n) expected in low (intrinsic) dimension, O(n) memory (independent of minSamples).
   public static func buildKDTree(
     _ x: UnsafePointer<Double>, count n: Int, dim: Int, minSamples: Int, alpha: Double, threads: Int,
     core: UnsafeMutablePointer<Double>
@@ -45,12 +45,18 @@ public enum SpanningTreeBuilder {
       throw .invalid("min_samples must be in [1, n_samples - 1] (got \(minSamples))")
     }
     guard alpha > 0, alpha.isFinite else { throw .invalid("alpha must be a positive finite number (got \(alpha))") }
-    let tree = KDTree(x, count: n, dim: dim)
-    defer { tree.deallocate() }
-    let table = dim > KDTree.projectionThreshold
-      ? tree.neighboursBlocked(k: minSamples, core: core, threads: threads)
-      : tree.neighbours(k: minSamples, core: core, threads: threads)
-    defer { table.deallocate() }
-    return try BoruvkaMST.spanningTree(tree, neighbours: table, core: core, alpha: alpha, threads: threads)
+    guard n < Int(Int32.max) else { throw .invalid("X must have fewer than 2^31 - 1 samples (got \(n))") }
+    // The tree, the table and Borůvka's buffers are gone before the edges are put in Prim's order.
+    let edges: [(Int, Int, Double)]
+    do {
+      let tree = KDTree(x, count: n, dim: dim)
+      defer { tree.deallocate() }
+      let table = dim > KDTree.projectionThreshold
+        ? tree.neighboursBlocked(k: minSamples, core: core, threads: threads)
+        : tree.neighbours(k: minSamples, core: core, threads: threads)
+      defer { table.deallocate() }
+      edges = try BoruvkaMST.edges(tree, neighbours: table, core: core, alpha: alpha, threads: threads)
+    }
+    return PrimOrder.order(edges, pointCount: n)
   }
 }

@@ -137,7 +137,7 @@ final class BoruvkaRound: @unchecked Sendable {
     for p in 0..<n { componentBound[p] = .infinity }
     parallelFor(n, grain: 1024, threads: threads) { range in
       for p in range {
-        let c = componentAt[p], ci = coreAt[p], row = table.position + p * width, q = tree.points + p * tree.dim
+        let c = componentAt[p], ci = coreAt[p], row = table.position + p * width, q = tree.point(p)
         var bw = firstRound ? ci : Double.infinity, bj = -1
         if !firstRound {
           for e in 0..<width {
@@ -190,7 +190,7 @@ final class BoruvkaRound: @unchecked Sendable {
     leaf: Int, from p: Int, _ c: Int, _ ci: Double, _ bw: inout Double, _ bj: inout Int, limit: Double,
     scratch: UnsafeMutablePointer<Double>
   ) {
-    let s = tree.start[leaf], e = tree.end[leaf], q = tree.points + p * tree.dim
+    let s = tree.start[leaf], e = tree.end[leaf], q = tree.point(p)
     var limit = Swift.min(limit, bw), limit2 = reach(limit)
     if tree.vectorLeaves { tree.distancesSquared(s, e, q, into: scratch) }
     for t in s..<e where componentAt[t] != c && coreAt[t] <= limit {
@@ -216,7 +216,7 @@ final class BoruvkaRound: @unchecked Sendable {
     let c = componentAt[p], ci = coreAt[p]
     var bw = bestWeight[p], bj = bestTo[p]
     if ci > componentBound[c] { return }
-    let qk = tree.keys + p * tree.width
+    let qk = tree.key(p)
     var limit = Swift.min(bw, componentBound[c])
     stack.removeAll(keepingCapacity: true)
     stack.append((0, 0))
@@ -259,7 +259,7 @@ final class BoruvkaRound: @unchecked Sendable {
           var bw = bestWeight[p], bj = bestTo[p]
           let own = Swift.min(limit, bw)
           if ci > own { continue }
-          let box = tree.boxDistanceSquared(node, tree.keys + p * tree.width)
+          let box = tree.boxDistanceSquared(node, tree.key(p))
           if Swift.max(nodeMinCore[node], scaledLowerBound(box)) > own { continue }
           scan(leaf: node, from: p, c, ci, &bw, &bj, limit: limit, scratch: scratch)
           bestWeight[p] = bw

@@ -44,16 +44,20 @@ public struct CondensedTree: Sendable {
     let n = linkage.pointCount
     pointCount = n
     parent = []; child = []; lambda = []; childSize = []
-    parent.reserveCapacity(2 * n); child.reserveCapacity(2 * n)
-    lambda.reserveCapacity(2 * n); childSize.reserveCapacity(2 * n)
+    // Every point falls out once; each split into two clusters of at least minClusterSize adds two
+    // rows, and there are fewer such splits than n / minClusterSize.
+    let rows = n + 2 * (n / Swift.max(1, minClusterSize)) + 2
+    parent.reserveCapacity(rows); child.reserveCapacity(rows)
+    lambda.reserveCapacity(rows); childSize.reserveCapacity(rows)
     guard n > 1 else { return }
     let root = 2 * n - 2
     func sizeOf(_ node: Int) -> Int { node < n ? 1 : linkage.size[node - n] }
-    var relabel = [Int](repeating: 0, count: root + 1)
-    relabel[root] = n
+    // Cluster ids of the dendrogram nodes and the breadth-first queue, in 32 bits (n < 2³¹).
+    var relabel = [Int32](repeating: 0, count: root + 1)
+    relabel[root] = Int32(n)
     var nextLabel = n + 1
-    var queue = [root]
-    queue.reserveCapacity(root + 1)
+    var queue: [Int32] = [Int32(root)]
+    queue.reserveCapacity(n)
     var head = 0
     var subtree: [Int] = []
     // Emits every point below `top` (breadth-first) as falling out of `cluster` at `value`.
@@ -73,19 +77,19 @@ public struct CondensedTree: Sendable {
       }
     }
     while head < queue.count {
-      let node = queue[head]
+      let node = Int(queue[head])
       head += 1
       let row = node - n
       let left = linkage.left[row], right = linkage.right[row]
       let height = linkage.distance[row]
       let value = height > 0 ? 1 / height : Double.infinity
       let leftCount = sizeOf(left), rightCount = sizeOf(right)
-      let cluster = relabel[node]
+      let cluster = Int(relabel[node])
       let leftBig = leftCount >= minClusterSize, rightBig = rightCount >= minClusterSize
       if leftBig && rightBig {
-        relabel[left] = nextLabel
+        relabel[left] = Int32(nextLabel)
         parent.append(cluster); child.append(nextLabel); lambda.append(value); childSize.append(leftCount)
-        relabel[right] = nextLabel + 1
+        relabel[right] = Int32(nextLabel + 1)
         parent.append(cluster); child.append(nextLabel + 1); lambda.append(value); childSize.append(rightCount)
         nextLabel += 2
       } else if !leftBig && !rightBig {
@@ -93,18 +97,18 @@ public struct CondensedTree: Sendable {
         dropSubtree(right, from: cluster, at: value)
         continue
       } else if !leftBig {
-        relabel[right] = cluster
+        relabel[right] = Int32(cluster)
         dropSubtree(left, from: cluster, at: value)
-        if right >= n { queue.append(right) }
+        if right >= n { queue.append(Int32(right)) }
         continue
       } else {
-        relabel[left] = cluster
+        relabel[left] = Int32(cluster)
         dropSubtree(right, from: cluster, at: value)
-        if left >= n { queue.append(left) }
+        if left >= n { queue.append(Int32(left)) }
         continue
       }
-      if left >= n { queue.append(left) }
-      if right >= n { queue.append(right) }
+      if left >= n { queue.append(Int32(left)) }
+      if right >= n { queue.append(Int32(right)) }
     }
   }
 }

@@ -17,11 +17,15 @@ extension KDTree {
     defer { centred.deallocate(); norms.deallocate() }
     var mean = [Double](repeating: 0, count: dim)
     var largest = 0.0
-    for t in 0..<count { for f in 0..<dim { mean[f] += points[t * dim + f]; largest = Swift.max(largest, abs(points[t * dim + f])) } }
+    for t in 0..<count {
+      let row = point(t)
+      for f in 0..<dim { mean[f] += row[f]; largest = Swift.max(largest, abs(row[f])) }
+    }
     for f in 0..<dim { mean[f] /= Double(count) }
     for t in 0..<count {
       var s = 0.0
-      for f in 0..<dim { let v = points[t * dim + f] - mean[f]; centred[t * dim + f] = v; s += v * v }
+      let row = point(t)
+      for f in 0..<dim { let v = row[f] - mean[f]; centred[t * dim + f] = v; s += v * v }
       norms[t] = s
     }
     // Far above the rounding of centring and of the gemm formula (relative 1e-13 of the scale).
@@ -65,7 +69,7 @@ extension KDTree {
         // Exact distances to every candidate within twice the margin of the (k+1)-th approximate
         // value: the kept ones when the last kept lies beyond that cutoff, else all candidates.
         for r in 0..<rows {
-          let p = first + r, q = points + p * dim
+          let p = first + r, q = point(p)
           for t in 0..<width { best[t] = .infinity; found[t] = -1 }
           @inline(__always) func consider(_ t: Int) {
             let d = distanceSquared(t, q, limit2: best[last])

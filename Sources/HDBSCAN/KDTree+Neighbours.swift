@@ -67,8 +67,8 @@ extension KDTree {
             for p in first..<end {
               let best = bestAll + (p - first) * width, found = foundAll + (p - first) * width
               defer { reach = Swift.max(reach, best[last]) }
-              let q = points + p * dim
-              if node != home && beyond(boxSquared: boxDistanceSquared(node, keys + p * self.width), best[last]) {
+              let q = point(p)
+              if node != home && beyond(boxSquared: boxDistanceSquared(node, key(p)), best[last]) {
                 continue
               }
               if vectorLeaves { distancesSquared(s, e, q, into: scratch) }

@@ -1,6 +1,8 @@
 /// A k-d tree over row-major points for exact Euclidean nearest-neighbour and Borůvka queries.
 ///
-/// Points are copied in tree order so that every leaf is a contiguous block. Each node keeps the
+/// Up to `projectionThreshold` features the points are copied in tree order by feature (one column
+/// per feature), so that a leaf's distances are computed several points per vector lane; single
+/// rows are read from the caller's input, which is not copied otherwise. Each node keeps the
 /// bounding box of its points' *keys*: the coordinates themselves in low dimension, or in high
 /// dimension the projections on a few leading principal axes (`ProjectionBounds`). A projection
 /// never lengthens a distance, so a key box still bounds distances from below, up to `slack` for
@@ -12,10 +14,10 @@ public struct KDTree: @unchecked Sendable {
   public let count: Int, dim: Int
   /// Number of key coordinates per point.
   public let width: Int
-  /// Points in tree order (count × dim).
-  public let points: UnsafeMutablePointer<Double>
-  /// Keys in tree order (count × width); the same buffer as `points` when they are the coordinates.
-  public let keys: UnsafeMutablePointer<Double>
+  /// The caller's points in their original order (count × dim); they must outlive the tree.
+  let source: UnsafePointer<Double>
+  /// Projected keys in tree order (count × width) above `projectionThreshold` features (else empty).
+  let keys: UnsafeMutablePointer<Double>
   /// Points in tree order by feature (dim × count), for distances to a leaf's points at once;
   /// only up to `projectionThreshold` features (else empty).
   let columns: UnsafeMutablePointer<Double>
@@ -47,7 +49,7 @@ public struct KDTree: @unchecked Sendable {
   public init(_ x: UnsafePointer<Double>, count n: Int, dim d: Int, leafSize: Int = 24) {
     count = n
     dim = d
-    points = .allocate(capacity: max(1, n * d))
+    source = x
     index = .allocate(capacity: max(1, n))
     for i in 0..<n { index[i] = i }
     // Keys by original index while building (the coordinates themselves in low dimension).
@@ -88,15 +90,11 @@ public struct KDTree: @unchecked Sendable {
       stack.append((mid, hi, node, true))
       stack.append((lo, mid, node, false))
     }
-    for t in 0..<n { for k in 0..<d { points[t * d + k] = x[index[t] * d + k] } }
-    columns = .allocate(capacity: d <= KDTree.projectionThreshold ? max(1, n * d) : 1)
-    if d <= KDTree.projectionThreshold { for t in 0..<n { for k in 0..<d { columns[k * n + t] = points[t * d + k] } } }
-    if projected == nil {
-      keys = points
-    } else {
-      keys = .allocate(capacity: max(1, n * w))
-      for t in 0..<n { for k in 0..<w { keys[t * w + k] = key[index[t] * w + k] } }
-    }
+    let byColumn = d <= KDTree.projectionThreshold
+    columns = .allocate(capacity: byColumn ? max(1, n * d) : 1)
+    if byColumn { for t in 0..<n { for k in 0..<d { columns[k * n + t] = x[index[t] * d + k] } } }
+    keys = .allocate(capacity: projected == nil ? 1 : max(1, n * w))
+    if projected != nil { for t in 0..<n { for k in 0..<w { keys[t * w + k] = key[index[t] * w + k] } } }
     nodeCount = starts.count
     leaves = (0..<starts.count).filter { lefts[$0] < 0 }
     leafCapacity = largestLeaf
@@ -111,10 +109,19 @@ public struct KDTree: @unchecked Sendable {
 
   /// Releases the tree's buffers.
   public func deallocate() {
-    if keys != points { keys.deallocate() }
-    points.deallocate(); index.deallocate(); columns.deallocate()
+    keys.deallocate(); index.deallocate(); columns.deallocate()
     start.deallocate(); end.deallocate(); left.deallocate(); right.deallocate()
     lower.deallocate(); upper.deallocate()
+  }
+
+  /// The coordinates of the point at tree position `position`.
+  @inline(__always) func point(_ position: Int) -> UnsafePointer<Double> {
+    source + index[position] * dim
+  }
+
+  /// The key of the point at tree position `position` (its coordinates or its projection).
+  @inline(__always) func key(_ position: Int) -> UnsafePointer<Double> {
+    width == dim ? point(position) : UnsafePointer(keys + position * width)
   }
 
   /// Reorders `a[lo..<hi]` so that position `k` holds the element of rank `k − lo` by `key`.
@@ -207,7 +214,7 @@ public struct KDTree: @unchecked Sendable {
     -> Double
   {
     var sum = 0.0
-    let p = points + position * dim
+    let p = point(position)
     if dim <= KDTree.projectionThreshold {
       for k in 0..<dim {
         let t = q[k] - p[k]

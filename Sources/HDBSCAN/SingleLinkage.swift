@@ -30,15 +30,16 @@ public struct SingleLinkage: Sendable {
       let wa = tree.weight[a], wb = tree.weight[b]
       return wa < wb || (wa == wb && a < b)
     }
-    var parent = Array(0..<(2 * n - 1))
-    var sizes = [Int](repeating: 1, count: 2 * n - 1)
+    // 32-bit ids and sizes (n < 2³¹): 16 bytes per point while merging.
+    var parent = (0..<Int32(2 * n - 1)).map { $0 }
+    var sizes = [Int32](repeating: 1, count: 2 * n - 1)
     func find(_ x: Int) -> Int {
       var root = x
-      while parent[root] != root { root = parent[root] }
+      while parent[root] != Int32(root) { root = Int(parent[root]) }
       var node = x
-      while parent[node] != root {
-        let up = parent[node]
-        parent[node] = root
+      while parent[node] != Int32(root) {
+        let up = Int(parent[node])
+        parent[node] = Int32(root)
         node = up
       }
       return root
@@ -49,11 +50,11 @@ public struct SingleLinkage: Sendable {
     for (row, edge) in order.enumerated() {
       let a = find(tree.source[edge]), b = find(tree.target[edge])
       let merged = n + row
-      parent[a] = merged
-      parent[b] = merged
+      parent[a] = Int32(merged)
+      parent[b] = Int32(merged)
       sizes[merged] = sizes[a] + sizes[b]
       left.append(a); right.append(b)
-      distance.append(tree.weight[edge]); size.append(sizes[merged])
+      distance.append(tree.weight[edge]); size.append(Int(sizes[merged]))
     }
   }
 }

@@ -1,12 +1,12 @@
-/// Disjoint sets over `0..<count` with path halving and union by size.
+/// Disjoint sets over `0..<count` (count < 2³¹) with path halving and union by size, in 8 bytes per element.
 struct UnionFind {
-  private var parent: [Int]
-  private var size: [Int]
+  private var parent: [Int32]
+  private var size: [Int32]
 
   /// `count` singletons.
   init(count: Int) {
-    parent = Array(0..<count)
-    size = [Int](repeating: 1, count: count)
+    parent = (0..<Int32(count)).map { $0 }
+    size = [Int32](repeating: 1, count: count)
   }
 
   /// Representative of `x`'s set.
@@ -14,9 +14,9 @@ struct UnionFind {
   /// - Complexity: amortised near-constant.
   mutating func find(_ x: Int) -> Int {
     var x = x
-    while parent[x] != x {
-      parent[x] = parent[parent[x]]
-      x = parent[x]
+    while Int(parent[x]) != x {
+      parent[x] = parent[Int(parent[x])]
+      x = Int(parent[x])
     }
     return x
   }
@@ -26,7 +26,7 @@ struct UnionFind {
     var ra = find(a), rb = find(b)
     if ra == rb { return false }
     if size[ra] < size[rb] { swap(&ra, &rb) }
-    parent[rb] = ra
+    parent[rb] = Int32(ra)
     size[ra] += size[rb]
     return true
   }

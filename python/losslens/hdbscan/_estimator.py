@@ -7,6 +7,7 @@ from sklearn.utils.validation import validate_data
 
 from .. import _core
 from .._validation import check_n_jobs, check_scalar
+from ._predict import TreeLookup, approximate_predict
 
 _METRICS = {
     "euclidean": _core.HDBSCAN_EUCLIDEAN, "l2": _core.HDBSCAN_EUCLIDEAN,
@@ -192,9 +193,12 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         # Mutual-reachability weights tie often (every edge ending at a core distance); both
         # references order the Prim edges with NumPy's default argsort, so the same call here
         # reproduces their dendrogram.
-        order = np.argsort(mst[:, 2]).astype(np.int64)
+        # The edges are kept once, in that order (the unsorted copy is dropped before condensing).
+        mst = mst[np.argsort(mst[:, 2])]
         linkage, (parent, child, lambda_val, child_size) = _core.hdbscan_condense(
-            mst, order, int(self.min_cluster_size))
+            mst, np.arange(mst.shape[0], dtype=np.int64), int(self.min_cluster_size))
+        # Copies release the condensing buffers, which have room for 2n + 1 rows.
+        parent, child, lambda_val, child_size = (a.copy() for a in (parent, child, lambda_val, child_size))
         labels, probabilities, outliers, persistence, selected = _core.hdbscan_select(
             parent, child, lambda_val, child_size, n, self.cluster_selection_method == "eom",
             float(self.cluster_selection_epsilon), int(self.max_cluster_size or 0), bool(self.allow_single_cluster))
@@ -204,7 +208,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         condensed["lambda_val"], condensed["child_size"] = lambda_val, child_size
         self.condensed_tree_ = condensed
         self.single_linkage_tree_ = linkage
-        self.minimum_spanning_tree_ = mst[order]
+        self.minimum_spanning_tree_ = mst
         self.core_distances_ = core
         self.cluster_persistence_ = persistence
         self._selected_clusters = selected
@@ -289,29 +293,9 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
             raise ValueError("approximate_predict supports metric='euclidean' only")
         X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
         data = self._prediction_data()
-        k = data["min_samples"]
-        distances, neighbours = data["tree"].query(X, k=min(2 * k, self._data.shape[0]))
-        tree = self.condensed_tree_
-        root = tree["parent"].min()
-        labels = np.full(X.shape[0], -1, dtype=np.int32)
-        probabilities = np.zeros(X.shape[0])
-        if data["cluster_of"] == {}:
-            return labels, probabilities
-        for i in range(X.shape[0]):
-            nearest, lam = _join_point(distances[i], neighbours[i], data["core"], k)
-            row = data["point_row"][nearest]
-            cluster = int(tree["parent"][row])
-            if tree["lambda_val"][row] > lam:
-                while cluster > root:
-                    parent, birth = data["cluster_parent"][cluster]
-                    if not birth >= lam:
-                        break
-                    cluster = parent
-            if cluster in data["cluster_of"]:
-                labels[i] = data["cluster_of"][cluster]
-                death = data["death"][cluster]
-                probabilities[i] = min(death, lam) / death if death > 0 else 1.0
-        return labels, probabilities
+        return approximate_predict(
+            data["tree"], data["core"], data["min_samples"], self._data.shape[0], self.condensed_tree_,
+            data["point_row"], data["lookup"], X, check_n_jobs(self.n_jobs))
 
     def membership_vector(self, X):
         """Soft membership of new points in each selected cluster (the package's ``membership_vector``).
@@ -419,9 +403,10 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
             point_row = np.empty(self._data.shape[0], dtype=np.intp)
             points = tree["child"] < self._data.shape[0]
             point_row[tree["child"][points]] = np.flatnonzero(points)
+            lookup = TreeLookup(tree, self._data.shape[0], self._selected_clusters, cluster_of, death)
             self._prediction_cache = dict(tree=neighbours, core=core, min_samples=k, cluster_parent=cluster_parent,
                                           cluster_of=cluster_of, death=death, point_row=point_row,
-                                          direct_death=direct_death)
+                                          direct_death=direct_death, lookup=lookup)
         return self._prediction_cache
 
     @property

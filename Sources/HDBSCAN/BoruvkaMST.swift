@@ -4,17 +4,21 @@ import LossLensCore
 /// `max(core(a), core(b), d(a, b) / alpha)` (Campello et al. 2013, Def. 3): each round every
 /// component takes its lightest outgoing edge, found by one pruned tree search per point.
 ///
-/// Edges are compared by (weight, smaller end, larger end), a strict total order, so the tree is
-/// exact, unique for that order and independent of the thread count. Its edges are then listed in
+/// The searches compare edges by (weight, smaller end, larger end), a strict total order, and the
+/// first round's choices depend on the neighbour table only, so the tree is exact (Prim's weights)
+/// and independent of the thread count. Its edges are then listed in
 /// the order Prim's algorithm grown from point 0 would take them along the tree (ties to the lowest
 /// index), the orientation the references use.
 public enum BoruvkaMST {
   /// The edges `(a, b, weight)` (original indices) of the minimum spanning tree of the points in
   /// `tree` with core distances `core` (by original index) and their nearest-neighbour table.
   ///
-  /// The first round searches each point's edges of weight exactly its core distance (no edge
-  /// from it is lighter), a search confined to the ball the core distance spans. Later rounds
-  /// start each search from the lightest table edge leaving the component.
+  /// The table settles most of the first round: a point's edges all weigh at least its core
+  /// distance, so a table neighbour of no larger core distance within it gives a lightest edge.
+  /// Where several edges tie, the one kept may not be the first in edge order (the table holds
+  /// only the nearest few points), but every edge kept is a lightest edge leaving its component
+  /// and edges closing a cycle are dropped, so the tree is minimal, with Prim's weights. Later
+  /// rounds start each search from the lightest table edge leaving the component.
   /// - Complexity: O(n log² n) expected in low dimension; O(n) memory (about 80 bytes per point).
   public static func edges(
     _ tree: KDTree, neighbours table: NeighbourTable, core: UnsafePointer<Double>, alpha: Double, threads: Int
@@ -25,8 +29,7 @@ public enum BoruvkaMST {
     var components = UnionFind(count: n)   // over tree positions
     var edges: [(Int, Int, Double)] = []   // original indices
     edges.reserveCapacity(n - 1)
-    for p in 0..<n { round.componentAt[p] = p }
-    round.search(threads: threads, firstRound: true)
+    round.seed(threads: threads)
     for p in 0..<n where round.bestTo[p] >= 0 {
       let t = round.bestTo[p]
       if components.union(p, t) { edges.append((tree.index[p], tree.index[t], round.bestWeight[p])) }
@@ -36,7 +39,7 @@ public enum BoruvkaMST {
     while edges.count < n - 1 {
       try Cancellation.check()
       for p in 0..<n { round.componentAt[p] = components.find(p) }
-      round.search(threads: threads, firstRound: false)
+      round.search(threads: threads)
       // Lightest edge per component (by root), by (weight, smaller end, larger end).
       for p in 0..<n { chosen[p] = -1 }
       var found = false
@@ -115,9 +118,28 @@ final class BoruvkaRound: @unchecked Sendable {
     return EdgeOrder.less(a, b)
   }
 
-  /// Lightest outgoing edge of every point, given `componentAt`. In the `firstRound` (every point
-  /// its own component) only edges of weight equal to the point's core distance are sought.
-  func search(threads: Int, firstRound: Bool) {
+  /// First round from the table alone: `bestTo[p]` is the first table neighbour (in edge order) of
+  /// no larger core distance within the core distance of `p` (an edge of weight exactly that, the
+  /// lightest possible), else −1.
+  func seed(threads: Int) {
+    let width = table.width
+    parallelFor(tree.count, grain: 1024, threads: threads) { range in
+      for p in range {
+        let ci = coreAt[p], row = table.position + p * width, q = tree.point(p)
+        var bj = -1
+        for e in 0..<width {
+          let t = Int(row[e])
+          guard t >= 0, coreAt[t] <= ci else { continue }
+          if weight(ci, coreAt[t], tree.distanceSquared(t, q)) <= ci && precedes(ci, p, t, ci, bj) { bj = t }
+        }
+        bestTo[p] = bj
+        bestWeight[p] = ci
+      }
+    }
+  }
+
+  /// Lightest outgoing edge of every point, given `componentAt`.
+  func search(threads: Int) {
     let n = tree.count, nodes = tree.nodeCount, width = table.width
     // A node is "uniform" when all its points lie in one component: a search from that component skips it.
     for node in stride(from: nodes - 1, through: 0, by: -1) {
@@ -132,20 +154,17 @@ final class BoruvkaRound: @unchecked Sendable {
         nodeComponent[node] = a == b ? a : -1
       }
     }
-    // Start from the lightest table edge leaving the component; in the first round from the
-    // core distance itself (every edge from a point weighs at least that much).
+    // Start from the lightest table edge leaving the component.
     for p in 0..<n { componentBound[p] = .infinity }
     parallelFor(n, grain: 1024, threads: threads) { range in
       for p in range {
         let c = componentAt[p], ci = coreAt[p], row = table.position + p * width, q = tree.point(p)
-        var bw = firstRound ? ci : Double.infinity, bj = -1
-        if !firstRound {
-          for e in 0..<width {
-            let t = Int(row[e])
-            guard t >= 0, componentAt[t] != c else { continue }
-            let w = weight(ci, coreAt[t], tree.distanceSquared(t, q))
-            if precedes(w, p, t, bw, bj) { bw = w; bj = t }
-          }
+        var bw = Double.infinity, bj = -1
+        for e in 0..<width {
+          let t = Int(row[e])
+          guard t >= 0, componentAt[t] != c else { continue }
+          let w = weight(ci, coreAt[t], tree.distanceSquared(t, q))
+          if precedes(w, p, t, bw, bj) { bw = w; bj = t }
         }
         bestWeight[p] = bw
         bestTo[p] = bj

@@ -6,6 +6,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils.validation import validate_data
 
 from .. import _core
+from .._dask import is_dask_array
 from .._validation import check_n_jobs, check_scalar
 from ._predict import TreeLookup, approximate_predict
 
@@ -161,7 +162,15 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         return float(p)
 
     def fit(self, X, y=None):
-        """Cluster ``X`` (n_samples, n_features), or a square distance matrix when precomputed."""
+        """Cluster ``X`` (n_samples, n_features), or a square distance matrix when precomputed.
+
+        A ``dask.array`` is clustered by ``losslens.hdbscan.fit_sample_predict`` with its defaults:
+        an exact fit on up to a million sampled rows, every row labelled against it on Dask.
+        """
+        if is_dask_array(X):
+            from ._dask import fit_sample_predict
+
+            return fit_sample_predict(self, X)
         p = self._check_params()
         precomputed = self.metric == "precomputed"
         # scikit-learn's own checks and messages (sparse, complex, empty, one sample); NaN and

@@ -328,25 +328,26 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         distances, neighbours = data["tree"].query(X, k=min(2 * k, self._data.shape[0]))
         exemplars = self.exemplars_
         tree = self.condensed_tree_
+        cap = data["lambda_cap"]
         result = np.empty((X.shape[0], clusters.shape[0]))
         for i in range(X.shape[0]):
             nearest, lam = _join_point(distances[i], neighbours[i], data["core"], k)
             row = data["point_row"][nearest]
-            lam = min(lam, tree["lambda_val"][row])
+            lam = min(lam, tree["lambda_val"][row], cap)
             home = int(tree["parent"][row])
             closeness = _exemplar_closeness(X[i:i + 1], exemplars)[0]
             # The package passes this λ through single precision here.
-            heights = _merge_heights(data["cluster_parent"], home, float(np.float32(lam)), clusters)
-            top = data["direct_death"][home]
+            heights = np.minimum(_merge_heights(data["cluster_parent"], home, float(np.float32(lam)), clusters), cap)
+            top = min(data["direct_death"][home], cap)
             denominator = top - heights
             scores = top / np.where(denominator <= 0, 1e-8, denominator)
             scores = np.exp(scores - np.nanmax(scores))
             outlier = scores / scores.sum()
             combined = closeness ** 0.5 * outlier ** 2.0
             combined /= combined.sum()
-            heights = _merge_heights(data["cluster_parent"], home, lam, clusters)
+            heights = np.minimum(_merge_heights(data["cluster_parent"], home, lam, clusters), cap)
             nearest_cluster = clusters[np.argmax(heights)]
-            combined *= heights.max() / (max(lam, data["direct_death"][int(nearest_cluster)]) + 1e-8)
+            combined *= heights.max() / (max(lam, min(data["direct_death"][int(nearest_cluster)], cap)) + 1e-8)
             result[i] = combined
         return result
 
@@ -373,9 +374,10 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         heights = np.empty((n, clusters.shape[0]))
         home_death = np.empty(n)
         point_lambda = np.empty(n)
-        for point, home, lam in zip(points["child"], points["parent"], points["lambda_val"]):
-            heights[point] = _merge_heights(data["cluster_parent"], int(home), lam, clusters)
-            home_death[point] = data["direct_death"][int(home)]
+        cap = data["lambda_cap"]
+        for point, home, lam in zip(points["child"], points["parent"], np.minimum(points["lambda_val"], cap)):
+            heights[point] = np.minimum(_merge_heights(data["cluster_parent"], int(home), lam, clusters), cap)
+            home_death[point] = min(data["direct_death"][int(home)], cap)
             point_lambda[point] = lam
         with np.errstate(divide="ignore"):
             scores = np.exp(-((home_death + 1e-8)[:, None] / heights))
@@ -384,7 +386,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         combined = _exemplar_closeness(self._data, self.exemplars_) * outlier
         combined /= combined.sum(axis=1)[:, None]
         best = np.argmax(heights, axis=1)
-        nearest_death = np.array([data["direct_death"][int(c)] for c in clusters])[best]
+        nearest_death = np.array([min(data["direct_death"][int(c)], cap) for c in clusters])[best]
         combined *= (heights.max(axis=1) / np.maximum(nearest_death, point_lambda))[:, None]
         return combined
 
@@ -412,10 +414,14 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
             point_row = np.empty(self._data.shape[0], dtype=np.intp)
             points = tree["child"] < self._data.shape[0]
             point_row[tree["child"][points]] = np.flatnonzero(points)
+            # Soft clustering reads λ = ∞ (points at distance 0, e.g. min_samples duplicates) as a
+            # finite λ above every finite one, where the package's ratios ∞/∞ give NaN.
+            finite = tree["lambda_val"][np.isfinite(tree["lambda_val"])]
+            lambda_cap = 2 * finite.max() if finite.shape[0] and finite.max() > 0 else 1.0
             lookup = TreeLookup(tree, self._data.shape[0], self._selected_clusters, cluster_of, death)
             self._prediction_cache = dict(tree=neighbours, core=core, min_samples=k, cluster_parent=cluster_parent,
                                           cluster_of=cluster_of, death=death, point_row=point_row,
-                                          direct_death=direct_death, lookup=lookup)
+                                          direct_death=direct_death, lookup=lookup, lambda_cap=lambda_cap)
         return self._prediction_cache
 
     @property

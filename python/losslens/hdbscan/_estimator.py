@@ -8,7 +8,7 @@ from sklearn.utils.validation import validate_data
 from .. import _core
 from .._dask import is_dask_array
 from .._validation import check_n_jobs, check_scalar
-from ._predict import TreeLookup, approximate_predict
+from ._predict import TreeLookup, approximate_predict, query_blocks, threaded_map
 
 _METRICS = {
     "euclidean": _core.HDBSCAN_EUCLIDEAN, "l2": _core.HDBSCAN_EUCLIDEAN,
@@ -325,17 +325,19 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         data = self._prediction_data()
         clusters = np.sort(self._selected_clusters)
         k = data["min_samples"]
-        distances, neighbours = data["tree"].query(X, k=min(2 * k, self._data.shape[0]))
+        distances, neighbours = query_blocks(
+            data["tree"], X, min(2 * k, self._data.shape[0]), check_n_jobs(self.n_jobs))
         exemplars = self.exemplars_
         tree = self.condensed_tree_
         cap = data["lambda_cap"]
+        closeness_all = _exemplar_closeness(X, exemplars) if clusters.shape[0] else None
         result = np.empty((X.shape[0], clusters.shape[0]))
         for i in range(X.shape[0]):
             nearest, lam = _join_point(distances[i], neighbours[i], data["core"], k)
             row = data["point_row"][nearest]
             lam = min(lam, tree["lambda_val"][row], cap)
             home = int(tree["parent"][row])
-            closeness = _exemplar_closeness(X[i:i + 1], exemplars)[0]
+            closeness = closeness_all[i]
             # The package passes this λ through single precision here.
             heights = np.minimum(_merge_heights(data["cluster_parent"], home, float(np.float32(lam)), clusters), cap)
             top = min(data["direct_death"][home], cap)
@@ -371,14 +373,19 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         data = self._prediction_data()
         tree = self.condensed_tree_
         points = tree[tree["child_size"] == 1]
-        heights = np.empty((n, clusters.shape[0]))
+        cap = data["lambda_cap"]
+        # The merge heights depend on the point only through its cluster, except where the point's
+        # own λ applies (NaN in the per-cluster table): one tree walk per cluster, not per point.
+        homes, home_of = np.unique(points["parent"], return_inverse=True)
+        per_home = np.array([_merge_heights(data["cluster_parent"], int(h), np.nan, clusters) for h in homes])
         home_death = np.empty(n)
         point_lambda = np.empty(n)
-        cap = data["lambda_cap"]
-        for point, home, lam in zip(points["child"], points["parent"], np.minimum(points["lambda_val"], cap)):
-            heights[point] = np.minimum(_merge_heights(data["cluster_parent"], int(home), lam, clusters), cap)
-            home_death[point] = min(data["direct_death"][int(home)], cap)
-            point_lambda[point] = lam
+        heights = np.empty((n, clusters.shape[0]))
+        point_lambda[points["child"]] = np.minimum(points["lambda_val"], cap)
+        home_death[points["child"]] = np.minimum([data["direct_death"][int(h)] for h in homes], cap)[home_of]
+        table = per_home[home_of]
+        own = point_lambda[points["child"]][:, None]
+        heights[points["child"]] = np.minimum(np.where(np.isnan(table), own, table), cap)
         with np.errstate(divide="ignore"):
             scores = np.exp(-((home_death + 1e-8)[:, None] / heights))
         outlier = np.exp(scores - np.nanmax(scores))
@@ -399,7 +406,8 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
             k = self.min_cluster_size if self.min_samples is None else self.min_samples
             neighbours = KDTree(self._data)
             # The package's prediction data count the point itself among its min_samples neighbours.
-            core = neighbours.query(self._data, k=min(k, self._data.shape[0]))[0][:, -1]
+            core = query_blocks(
+                neighbours, self._data, min(k, self._data.shape[0]), check_n_jobs(self.n_jobs))[0][:, -1]
             clusters = tree[tree["child_size"] > 1]
             cluster_parent = {int(c): (int(p), lam) for p, c, lam in zip(clusters["parent"], clusters["child"],
                                                                            clusters["lambda_val"])}
@@ -481,9 +489,11 @@ def _merge_heights(cluster_parent, home, lam, clusters):
 
 
 def _exemplar_closeness(points, exemplars):
-    """Inverse distance to each cluster's nearest exemplar, normalised per point."""
-    nearest = np.column_stack([
-        np.sqrt(((points[:, None, :] - e[None, :, :]) ** 2).sum(axis=2)).min(axis=1) for e in exemplars])
+    """Inverse distance to each cluster's nearest exemplar, normalised per point (a k-d tree query
+    per cluster: memory linear in the points)."""
+    from sklearn.neighbors import KDTree
+
+    nearest = np.column_stack(threaded_map(lambda e: KDTree(e).query(points, k=1)[0][:, 0], exemplars))
     with np.errstate(divide="ignore"):
         inverse = np.where(nearest != 0, 1.0 / nearest, np.finfo(np.float64).max / nearest.shape[1])
     return inverse / inverse.sum(axis=1)[:, None]

@@ -28,6 +28,30 @@ class TreeLookup:
             self.death[cluster - n_points] = death[cluster]
 
 
+def threaded_map(function, items, threads=0):
+    """``[function(item) for item in items]`` on ``threads`` threads (0 or None: the library's
+    budget, negative: CPUs + 1 + threads); for work that releases the GIL, e.g. k-d tree queries."""
+    if not threads:
+        threads = get_num_threads()
+    elif threads < 0:
+        threads = max(1, (os.cpu_count() or 1) + 1 + threads)
+    workers = max(1, min(threads, len(items)))
+    if workers == 1:
+        return [function(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(function, items))
+
+
+def query_blocks(tree, X, k, threads=0):
+    """``tree.query(X, k)`` (distances, indices) over blocks of rows on ``threads`` threads."""
+    parts = threaded_map(lambda s: tree.query(X[s:s + _BLOCK_ROWS], k=k), range(0, X.shape[0], _BLOCK_ROWS), threads)
+    if not parts:
+        return np.empty((0, k)), np.empty((0, k), dtype=np.intp)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
 def join_points(distances, neighbours, core, k):
     """Nearest fitted point of each new point in mutual reachability and the λ at which it joins
     (its own core distance is the distance to its ``k + 1``-th neighbour); rows are points."""
@@ -46,8 +70,7 @@ def approximate_predict(tree, core, k, fitted_count, condensed_tree, point_row, 
     ``approximate_predict``: each point joins through its nearest neighbour in mutual reachability
     at ``λ = 1 / d_mreach`` and takes the selected cluster above that point, if any.
 
-    The neighbour queries of blocks of rows run on ``threads`` threads (0 or None: the library's
-    budget, negative: CPUs + 1 + threads); the k-d tree query releases the GIL."""
+    The neighbour queries of blocks of rows run on ``threads`` threads (see ``threaded_map``)."""
     query_k = min(2 * k, fitted_count)
     blocks = [X[s:s + _BLOCK_ROWS] for s in range(0, X.shape[0], _BLOCK_ROWS)]
 
@@ -55,18 +78,7 @@ def approximate_predict(tree, core, k, fitted_count, condensed_tree, point_row, 
         distances, neighbours = tree.query(block, k=query_k)
         return join_points(distances, neighbours, core, k)
 
-    if not threads:
-        threads = get_num_threads()
-    elif threads < 0:
-        threads = max(1, (os.cpu_count() or 1) + 1 + threads)
-    workers = max(1, min(threads, len(blocks)))
-    if workers > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(workers) as pool:
-            parts = list(pool.map(one, blocks))
-    else:
-        parts = [one(b) for b in blocks]
+    parts = threaded_map(one, blocks, threads)
     if not parts:
         return np.empty(0, dtype=np.int32), np.empty(0)
     nearest = np.concatenate([p[0] for p in parts])
@@ -84,5 +96,7 @@ def approximate_predict(tree, core, k, fitted_count, condensed_tree, point_row, 
         climbing[at[~rise]] = False
     labels = lookup.label[cluster - n]
     death = lookup.death[cluster - n]
-    probabilities = np.where(labels >= 0, np.where(death > 0, np.minimum(death, lam) / np.where(death > 0, death, 1), 1.0), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(death > 0, np.minimum(death, lam) / death, 1.0)
+    probabilities = np.where(labels >= 0, share, 0.0)
     return labels, probabilities

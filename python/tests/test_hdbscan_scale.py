@@ -102,3 +102,13 @@ def test_dask_sample_route_is_the_sample_fit_plus_approximate_predict_of_the_res
     rest_labels, rest_probabilities = on_sample.approximate_predict(X[rest])
     np.testing.assert_array_equal(labels[rest], rest_labels)
     np.testing.assert_array_equal(probabilities[rest], rest_probabilities)
+
+
+def test_dask_route_rejects_bad_arguments_naming_them():
+    X = da.from_array(_blobs(600), chunks=(200, 2))
+    with pytest.raises(ValueError, match="sample_size"):
+        fit_sample_predict(losslens.HDBSCAN(), X, sample_size=1)
+    with pytest.raises(ValueError, match="metric"):
+        fit_sample_predict(losslens.HDBSCAN(metric="manhattan"), X, sample_size=100)
+    with pytest.raises(TypeError, match="dask array"):
+        fit_sample_predict(losslens.HDBSCAN(), _blobs(600))

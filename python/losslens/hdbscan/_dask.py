@@ -1,8 +1,11 @@
 """HDBSCAN on data larger than memory: an exact fit on a sample of the rows, then every row
 labelled by ``approximate_predict`` against that fit, block by block on Dask."""
+import numbers
+
 import numpy as np
 
 from .._dask import import_dask, is_dask_array, whole_rows
+from .._validation import check_scalar
 from ._predict import approximate_predict
 
 # Rows fitted exactly by default; a dask array of at most this many rows is fitted whole.
@@ -26,8 +29,11 @@ def fit_sample_predict(model, X, sample_size=SAMPLE_ROWS, random_state=0):
     _, da = import_dask()
     if not is_dask_array(X):
         raise TypeError(f"X must be a dask array, got {type(X).__name__}")
+    sample_size = check_scalar(sample_size, "sample_size", kind=numbers.Integral, low=2)
     X = whole_rows(X, None)
     n = X.shape[0]
+    if n > sample_size and model.metric not in ("euclidean", "l2"):
+        raise ValueError(f"a dask array of more than sample_size rows needs metric='euclidean', got {model.metric!r}")
     if n <= sample_size:
         model.fit(np.asarray(X.compute()))
         model.sample_indices_ = np.arange(n)

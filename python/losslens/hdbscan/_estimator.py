@@ -8,7 +8,7 @@ from sklearn.utils.validation import validate_data
 from .. import _core
 from .._dask import is_dask_array
 from .._validation import check_n_jobs, check_scalar
-from ._predict import TreeLookup, approximate_predict, query_blocks, threaded_map
+from ._predict import TreeLookup, approximate_predict, join_points, query_blocks, threaded_map
 
 _METRICS = {
     "euclidean": _core.HDBSCAN_EUCLIDEAN, "l2": _core.HDBSCAN_EUCLIDEAN,
@@ -327,31 +327,37 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         k = data["min_samples"]
         distances, neighbours = query_blocks(
             data["tree"], X, min(2 * k, self._data.shape[0]), check_n_jobs(self.n_jobs))
-        exemplars = self.exemplars_
         tree = self.condensed_tree_
         cap = data["lambda_cap"]
-        closeness_all = _exemplar_closeness(X, exemplars) if clusters.shape[0] else None
-        result = np.empty((X.shape[0], clusters.shape[0]))
-        for i in range(X.shape[0]):
-            nearest, lam = _join_point(distances[i], neighbours[i], data["core"], k)
-            row = data["point_row"][nearest]
-            lam = min(lam, tree["lambda_val"][row], cap)
-            home = int(tree["parent"][row])
-            closeness = closeness_all[i]
-            # The package passes this λ through single precision here.
-            heights = np.minimum(_merge_heights(data["cluster_parent"], home, float(np.float32(lam)), clusters), cap)
-            top = min(data["direct_death"][home], cap)
-            denominator = top - heights
-            scores = top / np.where(denominator <= 0, 1e-8, denominator)
-            scores = np.exp(scores - np.nanmax(scores))
-            outlier = scores / scores.sum()
-            combined = closeness ** 0.5 * outlier ** 2.0
-            combined /= combined.sum()
-            heights = np.minimum(_merge_heights(data["cluster_parent"], home, lam, clusters), cap)
-            nearest_cluster = clusters[np.argmax(heights)]
-            combined *= heights.max() / (max(lam, min(data["direct_death"][int(nearest_cluster)], cap)) + 1e-8)
-            result[i] = combined
-        return result
+        if clusters.shape[0] == 0:
+            return np.zeros((X.shape[0], 0))
+        closeness = _exemplar_closeness(X, self.exemplars_)
+        nearest, lam = join_points(distances, neighbours, data["core"], k)
+        row = data["point_row"][nearest]
+        lam = np.minimum(np.minimum(lam, tree["lambda_val"][row]), cap)
+        homes, home_of = np.unique(tree["parent"][row], return_inverse=True)
+        table = self._home_heights(homes, clusters)[home_of]
+        # The package passes this λ through single precision here.
+        lam32 = lam.astype(np.float32).astype(np.float64)[:, None]
+        heights = np.minimum(np.where(np.isnan(table), lam32, table), cap)
+        top = np.minimum([data["direct_death"][int(h)] for h in homes], cap)[home_of][:, None]
+        denominator = top - heights
+        scores = top / np.where(denominator <= 0, 1e-8, denominator)
+        scores = np.exp(scores - np.nanmax(scores, axis=1)[:, None])
+        outlier = scores / scores.sum(axis=1)[:, None]
+        combined = closeness ** 0.5 * outlier ** 2.0
+        combined /= combined.sum(axis=1)[:, None]
+        heights = np.minimum(np.where(np.isnan(table), lam[:, None], table), cap)
+        nearest_death = np.minimum([data["direct_death"][int(c)] for c in clusters], cap)[np.argmax(heights, axis=1)]
+        combined *= (heights.max(axis=1) / (np.maximum(lam, nearest_death) + 1e-8))[:, None]
+        return combined
+
+    def _home_heights(self, homes, clusters):
+        """λ at which the branch of each cluster in ``homes`` meets each of ``clusters``; NaN where
+        one contains the other (the point's own λ applies there)."""
+        cluster_parent = self._prediction_data()["cluster_parent"]
+        return np.array([_merge_heights(cluster_parent, int(h), np.nan, clusters) for h in homes]).reshape(
+            len(homes), clusters.shape[0])
 
     def all_points_membership_vectors(self):
         """Soft membership of every fitted point in each selected cluster (the package's
@@ -377,7 +383,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         # The merge heights depend on the point only through its cluster, except where the point's
         # own λ applies (NaN in the per-cluster table): one tree walk per cluster, not per point.
         homes, home_of = np.unique(points["parent"], return_inverse=True)
-        per_home = np.array([_merge_heights(data["cluster_parent"], int(h), np.nan, clusters) for h in homes])
+        per_home = self._home_heights(homes, clusters)
         home_death = np.empty(n)
         point_lambda = np.empty(n)
         heights = np.empty((n, clusters.shape[0]))
@@ -462,15 +468,6 @@ def _leaves_below(cluster_rows, cluster):
     if children.shape[0] == 0:
         return [cluster]
     return [leaf for c in children for leaf in _leaves_below(cluster_rows, c)]
-
-
-def _join_point(distances, neighbours, core, k):
-    """Nearest neighbour of a new point in mutual reachability and the λ at which it joins it."""
-    own_core = distances[min(k, distances.shape[0] - 1)]
-    reach = np.maximum(np.maximum(core[neighbours], own_core), distances)
-    nearest = int(np.argmin(reach))
-    lam = 1.0 / reach[nearest] if reach[nearest] > 0 else np.finfo(np.float64).max
-    return int(neighbours[nearest]), lam
 
 
 def _merge_heights(cluster_parent, home, lam, clusters):

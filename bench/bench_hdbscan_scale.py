@@ -3,8 +3,8 @@ losslens vs fast_hdbscan and the `hdbscan` package, and the Dask sample route vs
 
 Each fit runs alone in a forked child process (its peak resident memory is measured there, beyond
 the input, from /proc/self/status), capped at 10 minutes. The default run takes the 10⁶ × 2 case
-only; LOSSLENS_BENCH_HDBSCAN=full adds 10⁶ × 8, 10⁶ × 32 and 10⁷ × 2 (an hour or more on a loaded
-2-core machine).
+only (17 minutes on a loaded 2-core machine); LOSSLENS_BENCH_HDBSCAN=full adds 10⁶ × 8, 10⁶ × 32
+and 10⁷ × 2 (an hour or more there).
 """
 import multiprocessing as mp
 import os

@@ -35,6 +35,20 @@ def _check_hdbscan(model, X, params):
     assert (probabilities[labels < 0] == 0).all()
 
 
+def _fit_sample_predict(X, params):
+    """The Dask route on ``X`` in three row blocks, its lazy labels computed."""
+    import dask.array as da
+
+    from losslens.hdbscan import fit_sample_predict
+
+    X = np.asarray(X)
+    chunks = (max(1, np.shape(X)[0] // 3),) + np.shape(X)[1:] if np.ndim(X) else ()
+    model = fit_sample_predict(losslens.HDBSCAN(min_cluster_size=params["min_cluster_size"]),
+                               da.from_array(X, chunks=chunks), sample_size=params["sample_size"])
+    model.labels_, model.probabilities_ = model.labels_.compute(), model.probabilities_.compute()
+    return model
+
+
 def _check_sketch(sketch, X, params):
     assert sketch.shape == (np.shape(X)[0], params["n_components"]) and np.isfinite(sketch).all()
 
@@ -199,6 +213,16 @@ TARGETS = {
             }
         ),
         call=lambda X, p: losslens.HDBSCAN(**p).fit(X),
+        check=_check_hdbscan,
+    ),
+    "hdbscan.fit_sample_predict": dict(
+        params=st.fixed_dictionaries(
+            {
+                "min_cluster_size": st.sampled_from([2, 5, 1]),
+                "sample_size": st.sampled_from([2, 10, 1000, 1, 2.5]),
+            }
+        ),
+        call=lambda X, p: _fit_sample_predict(X, p),
         check=_check_hdbscan,
     ),
     "GradientSketch": dict(

@@ -54,7 +54,8 @@ def test_report_embeds_every_figure_and_the_tables(quick_addition):
 
 def test_arrays_are_consistent_with_the_allocation(quick_addition):
     out, _ = quick_addition
-    arrays = np.load(out / "arrays.npz")
+    with np.load(out / "arrays.npz") as stored:
+        arrays = dict(stored)
     T, n, m = arrays["allocation"].shape
     assert (T, n, m) == (8, 320, 2)
     np.testing.assert_allclose(arrays["projected_loss"][1:], np.cumsum(arrays["allocation"], axis=0), atol=1e-9)  # eq. (10)

@@ -45,7 +45,8 @@ def test_quick_demo_writes_every_section_and_figure(quick_report):
 
 def test_quick_demo_arrays_are_consistent(quick_report):
     out, _ = quick_report
-    arrays = np.load(out / "arrays.npz")
+    with np.load(out / "arrays.npz") as stored:
+        arrays = dict(stored)
     losses = arrays["losses"]
     n_samples, n_checkpoints = losses.shape
     assert n_checkpoints == 61 and n_samples == len(arrays["labels"]) == 1197  # --quick: 60 steps
@@ -87,7 +88,8 @@ def test_quick_demo_prints_the_pruning_table(quick_report):
 
 def test_losses_option_decomposes_a_saved_matrix(quick_report, tmp_path):
     out, _ = quick_report
-    np.save(tmp_path / "L.npy", np.load(out / "arrays.npz")["losses"][:300])
+    with np.load(out / "arrays.npz") as stored:
+        np.save(tmp_path / "L.npy", stored["losses"][:300])
     done = subprocess.run([sys.executable, "-m", "losslens.demo", "--losses", str(tmp_path / "L.npy"),
                            "--domains", "4", "--no-progress", "--out", str(tmp_path / "r")],
                           capture_output=True, text=True, timeout=300)
@@ -95,7 +97,8 @@ def test_losses_option_decomposes_a_saved_matrix(quick_report, tmp_path):
     html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
     assert "300 samples × 61 checkpoints" in html and "Data pruning" not in html
     assert "POLCA (loss change allocation on a Hessian basis): not available here" in html
-    assert np.load(tmp_path / "r" / "arrays.npz")["dictionary"].shape == (300, 4)
+    with np.load(tmp_path / "r" / "arrays.npz") as stored:
+        assert stored["dictionary"].shape == (300, 4)
 
 
 def test_notebook_runs(monkeypatch):

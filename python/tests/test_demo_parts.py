@@ -229,7 +229,8 @@ def test_cli_n_train_n_val_choose_the_split_of_generated_idx_files(tmp_path, rng
     out = tmp_path / "report"
     assert main(["demo", "--mnist", str(tmp_path), "--n-train", "50", "--n-val", "10", "--steps", "5",
                  "--domains", "2", "--sections", "ldd", "--no-progress", "--out", str(out)]) == 0
-    arrays = np.load(out / "arrays.npz")
+    with np.load(out / "arrays.npz") as stored:
+        arrays = dict(stored)
     assert arrays["losses"].shape == (50, 6)  # 50 reference images, steps + 1 checkpoints
     np.testing.assert_array_equal(arrays["labels"], np.arange(50) % 10)
     html = (out / "report.html").read_text(encoding="utf-8")

@@ -58,6 +58,27 @@ def as_real_array(X, name, *, ndim=(2,), allow_float32=True, allow_nonfinite=Fal
     return array
 
 
+def native(array):
+    """``array`` as the native core reads it: aligned, native-endian and C-contiguous, of the same
+    dtype. No copy when it already is; one conversion otherwise (unaligned buffers arrive from
+    Dask's process workers, ``np.frombuffer`` at an odd offset and some file readers)."""
+    return np.require(array, dtype=array.dtype.newbyteorder("="), requirements=["C", "A"])
+
+
+def validate_native(estimator, X, **kwargs):
+    """scikit-learn's ``validate_data`` (its checks and messages), then ``native`` for dense arrays.
+
+    A byte-swapped array is brought to native order first, so that float32 stays float32.
+    """
+    from scipy.sparse import issparse
+    from sklearn.utils.validation import validate_data
+
+    if isinstance(X, np.ndarray) and not X.dtype.isnative and X.dtype.kind in "biuf":
+        X = native(X)
+    X = validate_data(estimator, X, **kwargs)
+    return X if issparse(X) else native(X)
+
+
 def check_scalar(value, name, *, kind=numbers.Real, low=None, high=None, low_open=False, high_open=False):
     """Check a scalar parameter's type and range; return it as float or int."""
     if isinstance(value, bool) or not isinstance(value, kind):
@@ -89,7 +110,7 @@ def check_sample_weight(sample_weight, X):
     weights = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
     if not np.isfinite(weights).all():
         raise ValueError("sample_weight contains NaN or infinity")
-    return np.ascontiguousarray(weights)
+    return native(weights)
 
 
 def check_probabilities(p, name, *, size=None):

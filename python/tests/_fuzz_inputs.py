@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 DTYPES = [np.float64, np.float32, np.float16, np.int64, np.int32, np.uint8, np.bool_, np.complex128, object]
-LAYOUTS = ["C", "F", "strided", "reversed", "readonly", "memmap"]
+LAYOUTS = ["C", "F", "strided", "reversed", "readonly", "memmap", "unaligned", "byteswapped"]
 
 
 @st.composite
@@ -47,4 +47,11 @@ def hostile_arrays(draw, workdir, ndims=(0, 1, 2, 3), max_side=6, finite_bias=0.
         mapped = np.lib.format.open_memmap(path, mode="w+", dtype=array.dtype, shape=array.shape)
         mapped[...] = array
         array = mapped
+    elif layout == "unaligned" and dtype is not object and array.dtype.itemsize > 1:
+        raw = np.empty(array.nbytes + 1, dtype=np.uint8)
+        shifted = np.frombuffer(raw[1:].data, dtype=array.dtype, count=array.size).reshape(array.shape)
+        shifted[...] = array
+        array = shifted
+    elif layout == "byteswapped" and dtype is not object:
+        array = array.astype(array.dtype.newbyteorder("S"))
     return array

@@ -209,7 +209,9 @@ TARGETS = {
                 "min_samples": st.sampled_from([None, 1, 2, 50, 0]),
                 "cluster_selection_method": st.sampled_from(["eom", "leaf"]),
                 "allow_single_cluster": st.booleans(),
-                "metric": st.sampled_from(["euclidean", "manhattan", "chebyshev", "cosine"]),
+                "metric": st.sampled_from(["euclidean", "manhattan", "chebyshev", "cosine", "canberra", "sqeuclidean",
+                                           "correlation"]),
+                "algorithm": st.sampled_from(["auto", "brute", "ball_tree", "kd_tree"]),
             }
         ),
         call=lambda X, p: losslens.HDBSCAN(**p).fit(X),

@@ -6,11 +6,11 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import svd_flip
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from .. import _core
-from .._validation import check_n_jobs, check_squares_representable
+from .._validation import check_n_jobs, check_squares_representable, validate_native
 
 _CONSTRAINTS = {"unit_norm": _core.DL_UNIT_NORM, "simplex": _core.DL_SIMPLEX}
 # scikit-learn's sparse_encode solves its "lasso_cd" codes to this duality-gap tolerance.
@@ -320,7 +320,7 @@ class DictionaryLearning(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         """Fit the dictionary to ``X`` and return the code of shape (n_samples, n_components)."""
         if self.positive_code and self.fit_algorithm == "lars":
             raise ValueError("Positive constraint not supported for 'lars' coding method.")
-        X = check_squares_representable(validate_data(self, X, dtype=[np.float64, np.float32], order="C"), "X")
+        X = check_squares_representable(validate_native(self, X, dtype=[np.float64, np.float32], order="C"), "X")
         n_components = X.shape[1] if self.n_components is None else self.n_components
         code, dictionary, errors, self.n_iter_ = dict_learning_native(
             X, n_components, alpha=self.alpha, max_iter=self.max_iter, tol=self.tol,
@@ -340,7 +340,7 @@ class DictionaryLearning(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         """
         check_is_fitted(self)
         X = check_squares_representable(
-            validate_data(self, X, reset=False, dtype=[np.float64, np.float32], order="C"), "X")
+            validate_native(self, X, reset=False, dtype=[np.float64, np.float32], order="C"), "X")
         alpha = self.alpha if self.transform_alpha is None else self.transform_alpha
         dictionary = np.ascontiguousarray(self.components_, dtype=X.dtype)
         if self.transform_algorithm in ("lasso_cd", "lasso_lars"):

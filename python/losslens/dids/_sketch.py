@@ -6,11 +6,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from .._dask import is_dask_array, whole_rows
-from .._validation import check_n_jobs
+from .._validation import check_n_jobs, validate_native
 
 _KINDS = {"rademacher": _core.DIDS_RADEMACHER, "gaussian": _core.DIDS_GAUSSIAN}
 
@@ -94,7 +94,7 @@ class GradientSketch(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def fit(self, X, y=None):
         """Fix the input width, the seed of R and (with ``normalize_columns``) its column norms."""
         self._validate_params()
-        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C")
+        X = validate_native(self, X, dtype=[np.float64, np.float32], order="C")
         h = X.shape[1]
         if isinstance(self.topk, numbers.Integral):
             self.topk_ = int(min(self.topk, h))
@@ -122,7 +122,7 @@ class GradientSketch(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             X = whole_rows(X, self.n_features_in_)
             dtype = X.dtype if X.dtype == np.float32 else np.dtype(np.float64)
             return X.map_blocks(self.transform, chunks=(X.chunks[0], (self.n_components,)), dtype=dtype)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
+        X = validate_native(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
         out = np.empty((X.shape[0], self.n_components), dtype=X.dtype)
         threads = check_n_jobs(self.n_jobs)
         for start in range(0, X.shape[0], self.chunk_size):

@@ -2,22 +2,18 @@
 import numbers
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClusterMixin
-from sklearn.utils.validation import validate_data
+from sklearn.metrics.pairwise import _VALID_METRICS
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .. import _core
 from .._dask import is_dask_array
-from .._validation import check_n_jobs, check_scalar
+from .._validation import check_n_jobs, validate_native
+from ._inputs import (FAST_METRICS, PRECOMPUTED, check_algorithm, check_symmetric, distance_matrix, finite_rows,
+                      labelling_at_cut, raw_linkage, sparse_graph_mst, swift_metric, warn_infinite_edges)
 from ._predict import TreeLookup, approximate_predict, join_points, query_blocks, threaded_map
 
-_METRICS = {
-    "euclidean": _core.HDBSCAN_EUCLIDEAN, "l2": _core.HDBSCAN_EUCLIDEAN,
-    "manhattan": _core.HDBSCAN_MANHATTAN, "cityblock": _core.HDBSCAN_MANHATTAN, "l1": _core.HDBSCAN_MANHATTAN,
-    "chebyshev": _core.HDBSCAN_CHEBYSHEV, "infinity": _core.HDBSCAN_CHEBYSHEV,
-    "minkowski": _core.HDBSCAN_MINKOWSKI,
-    "cosine": _core.HDBSCAN_COSINE,
-    "precomputed": _core.HDBSCAN_PRECOMPUTED,
-}
 # Labels and probabilities of samples left out of the clustering, as scikit-learn encodes them.
 _OUTLIER_ENCODING = {"infinite": {"label": -2, "prob": 0.0}, "missing": {"label": -3, "prob": np.nan}}
 # algorithm="auto" takes the k-d tree Borůvka path from this size on.
@@ -49,20 +45,27 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         Clusters born below this distance are merged into their ancestor born above it.
     max_cluster_size : int, default=None
         Excess of mass never selects a larger cluster (ignored by ``"leaf"``).
-    metric : {"euclidean", "manhattan", "chebyshev", "minkowski", "cosine", "precomputed"}
-        ``"precomputed"`` takes a dense square distance matrix.
+    metric : str or callable, default="euclidean"
+        Every metric scikit-learn's HDBSCAN accepts. Euclidean, Manhattan, Chebyshev, Minkowski
+        (``p >= 1``) and cosine distances are measured on the fly by the Swift core (O(n) memory);
+        every other metric, a callable or sparse ``X`` gives an n×n distance matrix computed as
+        scikit-learn computes it (``DistanceMetric`` for its tree metrics, ``pairwise_distances`` /
+        SciPy's ``cdist`` otherwise), then the same Prim's algorithm. ``"precomputed"`` takes a dense
+        square distance matrix (``inf`` allowed) or a sparse distance graph (absent entries infinite).
     metric_params : dict, default=None
-        ``{"p": p}`` for ``"minkowski"`` (default p = 2).
+        Arguments of the metric (``p``, ``w``, ``V``, ``VI``, ...); ``max_distance`` for a sparse
+        precomputed graph replaces infinite mutual-reachability distances, as in scikit-learn.
     alpha : float, default=1.0
         Distance scale of the mutual-reachability distance.
-    algorithm : {"auto", "brute", "prims", "kd_tree", "boruvka_kdtree"}, default="auto"
-        ``"brute"``/``"prims"``: Prim's algorithm on the full mutual-reachability graph, O(n²)
-        time and O(n) memory, every metric; its edges and their order are the references'.
-        ``"kd_tree"``/``"boruvka_kdtree"``: Borůvka on a k-d tree (Euclidean only), whose edges
-        are then ordered as Prim's algorithm would take them; equal to ``"prims"`` except where
-        mutual-reachability weights tie and another, equally minimal tree is found.
-        ``"auto"`` uses the k-d tree for Euclidean data with n >= 4000 (above 16 features its boxes
-        bound projections on the leading principal axes).
+    algorithm : {"auto", "brute", "kd_tree", "ball_tree", "prims", "boruvka_kdtree"}, default="auto"
+        scikit-learn's names are accepted with its metric checks. ``"brute"``/``"prims"``/``"ball_tree"``:
+        Prim's algorithm on the full mutual-reachability graph, O(n²) time, every metric; its edges
+        and their order are the references'. ``"kd_tree"``/``"boruvka_kdtree"``: Borůvka on a k-d tree
+        for Euclidean data (other k-d tree metrics take Prim's algorithm), whose edges are then ordered
+        as Prim's algorithm would take them; equal to ``"prims"`` except where mutual-reachability
+        weights tie and another, equally minimal tree is found. ``"auto"`` uses the k-d tree for
+        Euclidean data with n >= 4000 (above 16 features its boxes bound projections on the leading
+        principal axes).
     leaf_size : int, default=40
         Accepted for compatibility with scikit-learn.
     n_jobs : int, default=None
@@ -70,6 +73,8 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
     cluster_selection_method : {"eom", "leaf"}, default="eom"
     allow_single_cluster : bool, default=False
     store_centers : {None, "centroid", "medoid", "both"}, default=None
+    copy : bool, default=False
+        Accepted for compatibility with scikit-learn: losslens never modifies ``X``, whatever its value.
 
     Attributes
     ----------
@@ -103,6 +108,23 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
     clustering, visualization, and outlier detection", ACM TKDD 10(1), 2015, doi:10.1145/2733381.
     """
 
+    _parameter_constraints = {
+        "min_cluster_size": [Interval(numbers.Integral, 2, None, closed="left")],
+        "min_samples": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "cluster_selection_epsilon": [Interval(numbers.Real, 0, None, closed="left")],
+        "max_cluster_size": [None, Interval(numbers.Integral, 1, None, closed="left")],
+        "metric": [StrOptions(FAST_METRICS | set(_VALID_METRICS) | {"precomputed"}), callable],
+        "metric_params": [dict, None],
+        "alpha": [Interval(numbers.Real, 0, None, closed="neither")],
+        "algorithm": [StrOptions({"auto", "brute", "kd_tree", "ball_tree", "prims", "boruvka_kdtree"})],
+        "leaf_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_jobs": [numbers.Integral, None],
+        "cluster_selection_method": [StrOptions({"eom", "leaf"})],
+        "allow_single_cluster": ["boolean"],
+        "store_centers": [None, StrOptions({"centroid", "medoid", "both"})],
+        "copy": ["boolean"],
+    }
+
     def __init__(
         self,
         min_cluster_size=5,
@@ -118,6 +140,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         cluster_selection_method="eom",
         allow_single_cluster=False,
         store_centers=None,
+        copy=False,
     ):
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
@@ -132,37 +155,11 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         self.cluster_selection_method = cluster_selection_method
         self.allow_single_cluster = allow_single_cluster
         self.store_centers = store_centers
-
-    def _check_params(self):
-        check_scalar(self.min_cluster_size, "min_cluster_size", kind=numbers.Integral, low=2)
-        if self.min_samples is not None:
-            check_scalar(self.min_samples, "min_samples", kind=numbers.Integral, low=1)
-        check_scalar(self.cluster_selection_epsilon, "cluster_selection_epsilon", low=0)
-        if self.max_cluster_size is not None:
-            check_scalar(self.max_cluster_size, "max_cluster_size", kind=numbers.Integral, low=1)
-        check_scalar(self.alpha, "alpha", low=0, low_open=True)
-        check_scalar(self.leaf_size, "leaf_size", kind=numbers.Integral, low=1)
-        if not isinstance(self.metric, str) or self.metric not in _METRICS:
-            raise ValueError(f"metric must be one of {sorted(set(_METRICS))}, got {self.metric!r}")
-        if self.algorithm not in ("auto", "brute", "prims", "kd_tree", "boruvka_kdtree"):
-            raise ValueError(
-                f"algorithm must be 'auto', 'brute', 'prims', 'kd_tree' or 'boruvka_kdtree', got {self.algorithm!r}")
-        if self.cluster_selection_method not in ("eom", "leaf"):
-            raise ValueError(f"cluster_selection_method must be 'eom' or 'leaf', got {self.cluster_selection_method!r}")
-        if self.store_centers not in (None, "centroid", "medoid", "both"):
-            raise ValueError(f"store_centers must be None, 'centroid', 'medoid' or 'both', got {self.store_centers!r}")
-        if not isinstance(self.allow_single_cluster, (bool, np.bool_)):
-            raise TypeError(f"allow_single_cluster must be a bool, got {self.allow_single_cluster!r}")
-        params = dict(self.metric_params or {})
-        p = params.pop("p", 2.0)
-        if params:
-            raise ValueError(f"metric_params only accepts 'p', got {sorted(params)}")
-        if self.metric == "minkowski":
-            p = check_scalar(p, "p", low=1)
-        return float(p)
+        self.copy = copy
 
     def fit(self, X, y=None):
-        """Cluster ``X`` (n_samples, n_features), or a square distance matrix when precomputed.
+        """Cluster ``X`` (n_samples, n_features; dense or CSR/LIL sparse), or distances between samples
+        when ``metric="precomputed"`` (a dense square matrix or a sparse distance graph).
 
         A ``dask.array`` is clustered by ``losslens.hdbscan.fit_sample_predict`` with its defaults:
         an exact fit on up to a million sampled rows, every row labelled against it on Dask.
@@ -171,34 +168,33 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
             from ._dask import fit_sample_predict
 
             return fit_sample_predict(self, X)
-        p = self._check_params()
+        self._validate_params()
+        if self.metric == "precomputed" and self.store_centers is not None:
+            raise ValueError("Cannot store centers when using a precomputed distance matrix.")
+        params = dict(self.metric_params or {})
         precomputed = self.metric == "precomputed"
-        # scikit-learn's own checks and messages (sparse, complex, empty, one sample); NaN and
-        # infinity are allowed: such rows are set aside and labelled -3 / -2.
-        X = validate_data(self, X, dtype=np.float64, order="C", ensure_all_finite=False, ensure_min_samples=2)
-        if precomputed:
-            if np.isnan(X).any():
-                raise ValueError("X (precomputed distances) must not contain NaN")
-            if X.shape[0] != X.shape[1]:
-                raise ValueError(f"X must be a square distance matrix for metric='precomputed', got shape {X.shape}")
-            if (X < 0).any():
-                raise ValueError("X (precomputed distances) must be non-negative")
-            finite = np.arange(X.shape[0])
-            data = X
-        else:
-            finite_rows = np.isfinite(X).all(axis=1)
-            finite = np.flatnonzero(finite_rows)
-            data = X if finite_rows.all() else np.ascontiguousarray(X[finite])
+        # scikit-learn's own checks and messages; NaN and infinity in features are allowed: such rows
+        # are set aside and labelled -3 / -2.
+        X = validate_native(self, X, accept_sparse=["csr", "lil"], dtype=np.float64, order="C",
+                            ensure_all_finite=precomputed and issparse(X))
+        if precomputed and not issparse(X) and np.isnan(X).any():
+            raise ValueError("np.nan values found in precomputed-dense")
+        if X.shape[0] == 1:
+            raise ValueError("n_samples=1 while HDBSCAN requires more than one sample")
+        sparse = issparse(X)
+        check_algorithm(self.algorithm, self.metric, sparse)
+        finite, missing, infinite = (np.arange(X.shape[0]), None, None) if precomputed else finite_rows(X)
+        data = X if finite.shape[0] == X.shape[0] else X[finite]
+        if not sparse and not precomputed:
+            data = np.ascontiguousarray(data)
         n = data.shape[0]
         if n < 2:
             raise ValueError(f"X must have at least 2 finite samples, got {n}")
         min_samples = self.min_cluster_size if self.min_samples is None else self.min_samples
         if min_samples > n:
-            raise ValueError(f"min_samples ({min_samples}) must be <= n_samples ({n})")
+            raise ValueError(f"min_samples ({min_samples}) must be at most the number of samples in X ({n})")
         min_samples = min(n - 1, min_samples)
-        core, mst = _core.hdbscan_mst(
-            data, _METRICS[self.metric], p, min_samples, float(self.alpha), self._algorithm_code(data),
-            check_n_jobs(self.n_jobs))
+        core, mst = self._spanning_tree(data, params, min_samples, precomputed)
         # Mutual-reachability weights tie often (every edge ending at a core distance); both
         # references order the Prim edges with NumPy's default argsort, so the same call here
         # reproduces their dendrogram.
@@ -222,6 +218,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         self.cluster_persistence_ = persistence
         self._selected_clusters = selected
         self._data = data
+        self._finite = finite
         self._prediction_cache = None
 
         total = X.shape[0]
@@ -231,27 +228,80 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         self.labels_[finite] = labels
         self.probabilities_[finite] = probabilities
         self.outlier_scores_[finite] = outliers
-        if not precomputed and finite.shape[0] != total:
-            for kind, rows in (("infinite", np.isinf(X).any(axis=1)), ("missing", np.isnan(X).any(axis=1))):
+        for kind, rows in (("infinite", infinite), ("missing", missing)):
+            if rows is not None:
                 self.labels_[rows] = _OUTLIER_ENCODING[kind]["label"]
                 self.probabilities_[rows] = _OUTLIER_ENCODING[kind]["prob"]
         if self.store_centers is not None:
-            self._weighted_cluster_centers(data, labels, probabilities, precomputed)
+            self._weighted_cluster_centers(data, labels, probabilities)
         return self
 
-    def _algorithm_code(self, data):
-        """Exact Prim on the full graph, or Borůvka on a k-d tree (Euclidean)."""
+    def _spanning_tree(self, data, params, min_samples, precomputed):
+        """Core distances and spanning-tree edges ``(from, to, weight)`` of the finite rows."""
+        threads = check_n_jobs(self.n_jobs)
+        alpha = float(self.alpha)
+        if precomputed and issparse(data):
+            check_symmetric(data)
+            # scikit-learn's min_samples counts the point itself: ours + 1.
+            return sparse_graph_mst(data, min_samples + 1, alpha, float(params.get("max_distance", 0.0)))
+        if precomputed:
+            check_symmetric(data)
+            if (data < 0).any():
+                raise ValueError("X (precomputed distances) must be non-negative")
+            metric, p = PRECOMPUTED, 2.0
+        else:
+            native = None if issparse(data) else swift_metric(self.metric, params)
+            if native is None:
+                data = distance_matrix(data, self.metric, params, self.algorithm, self.n_jobs)
+                metric, p = PRECOMPUTED, 2.0
+            else:
+                metric, p = native
+        if not self._brute(precomputed, issparse(data)):
+            return _core.hdbscan_mst(data, metric, p, min_samples, alpha, self._algorithm_code(data, metric), threads)
+        # scikit-learn's brute path divides the distances by alpha before the core distances, and
+        # lists each Prim edge from the point added just before (mst_from_mutual_reachability).
+        core, mst = _core.hdbscan_mst(data, metric, p, min_samples, 1.0, _core.HDBSCAN_PRIM, threads)
+        mst[1:, 0] = mst[:-1, 1]
+        mst[0, 0] = 0
+        mst[:, 2] /= alpha
+        warn_infinite_edges(mst)
+        return core / alpha, mst
+
+    def _brute(self, precomputed, sparse):
+        """Whether scikit-learn's HDBSCAN takes its brute path (a distance matrix) for this input."""
+        return precomputed or sparse or self.algorithm == "brute" or (
+            self.algorithm == "auto" and self.metric not in FAST_METRICS)
+
+    def _algorithm_code(self, data, metric=_core.HDBSCAN_EUCLIDEAN):
+        """Exact Prim on the full graph, or Borůvka on a k-d tree (Euclidean feature vectors)."""
         tree = self.algorithm in ("kd_tree", "boruvka_kdtree") or (
             self.algorithm == "auto" and data.shape[0] >= _KD_TREE_MIN_SAMPLES)
-        if tree and self.metric not in ("euclidean", "l2"):
-            if self.algorithm != "auto":
-                raise ValueError(f"algorithm={self.algorithm!r} supports metric='euclidean' only")
-            tree = False
-        return _core.HDBSCAN_BORUVKA_KDTREE if tree else _core.HDBSCAN_PRIM
+        euclidean = metric == _core.HDBSCAN_EUCLIDEAN and self.metric in ("euclidean", "l2")
+        return _core.HDBSCAN_BORUVKA_KDTREE if tree and euclidean else _core.HDBSCAN_PRIM
+
+    def dbscan_clustering(self, cut_distance, min_cluster_size=5):
+        """Flat DBSCAN* labels at mutual-reachability distance ``cut_distance`` (scikit-learn's
+        ``HDBSCAN.dbscan_clustering``): the single-linkage tree cut below ``cut_distance``, groups
+        smaller than ``min_cluster_size`` labelled -1, rows with infinity -2 and with NaN -3.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "single_linkage_tree_")
+        linkage = raw_linkage(self.single_linkage_tree_, self._finite, self.labels_.shape[0])
+        labels = labelling_at_cut(linkage, float(cut_distance), int(min_cluster_size))
+        for kind in ("infinite", "missing"):
+            code = _OUTLIER_ENCODING[kind]["label"]
+            labels[self.labels_ == code] = code
+        return labels
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
+        tags.input_tags.allow_nan = self.metric != "precomputed"
+        tags.input_tags.sparse = True
         tags.input_tags.pairwise = self.metric == "precomputed"
         return tags
 
@@ -259,10 +309,10 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         """Fit and return ``labels_``."""
         return self.fit(X).labels_
 
-    def _weighted_cluster_centers(self, data, labels, probabilities, precomputed):
+    def _weighted_cluster_centers(self, data, labels, probabilities):
         """Probability-weighted centroids and medoids of each cluster, as scikit-learn computes them."""
-        if precomputed and self.store_centers in ("centroid", "both"):
-            raise ValueError("store_centers='centroid' needs feature vectors, not a precomputed matrix")
+        from sklearn.metrics import pairwise_distances
+
         clusters = self.cluster_persistence_.shape[0]
         if self.store_centers in ("centroid", "both"):
             self.centroids_ = np.empty((clusters, data.shape[1]))
@@ -271,15 +321,12 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         for k in range(clusters):
             members = labels == k
             points, weights = data[members], probabilities[members]
+            if issparse(points):
+                points = points.toarray()
             if self.store_centers in ("centroid", "both"):
                 self.centroids_[k] = np.average(points, weights=weights, axis=0)
             if self.store_centers in ("medoid", "both"):
-                if precomputed:
-                    inner = points[:, members]
-                else:
-                    from sklearn.metrics import pairwise_distances
-
-                    inner = pairwise_distances(points, metric=self.metric, **(self.metric_params or {}))
+                inner = pairwise_distances(points, metric=self.metric, **(self.metric_params or {}))
                 self.medoids_[k] = points[np.argmin((inner * weights).sum(axis=1))]
 
     def approximate_predict(self, X):
@@ -300,7 +347,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         check_is_fitted(self, "condensed_tree_")
         if self.metric not in ("euclidean", "l2"):
             raise ValueError("approximate_predict supports metric='euclidean' only")
-        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        X = validate_native(self, X, dtype=np.float64, order="C", reset=False)
         data = self._prediction_data()
         return approximate_predict(
             data["tree"], data["core"], data["min_samples"], self._data.shape[0], self.condensed_tree_,
@@ -321,7 +368,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         check_is_fitted(self, "condensed_tree_")
         if self.metric not in ("euclidean", "l2"):
             raise ValueError("membership_vector supports metric='euclidean' only")
-        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        X = validate_native(self, X, dtype=np.float64, order="C", reset=False)
         data = self._prediction_data()
         clusters = np.sort(self._selected_clusters)
         k = data["min_samples"]

@@ -7,11 +7,11 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Cluster
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .. import _core
 from .._dask import is_dask_array, whole_rows
-from .._validation import check_n_jobs, check_sample_weight
+from .._validation import check_n_jobs, check_sample_weight, validate_native
 
 _ALGORITHMS = {"lloyd": _core.KMEANS_LLOYD, "elkan": _core.KMEANS_ELKAN}
 
@@ -203,7 +203,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self._validate_params()
         if is_dask_array(X):
             return self._fit_dask(X, sample_weight)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C")
+        X = validate_native(self, X, dtype=[np.float64, np.float32], order="C")
         if X.shape[0] < self.n_clusters:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
         n_init, algorithm = self._resolved_runs()
@@ -279,7 +279,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
 
     def _assign(self, X, sample_weight):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
+        X = validate_native(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
         sample_weight = check_sample_weight(sample_weight, X)
         centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
         return _core.kmeans_assign(X, sample_weight, centers, check_n_jobs(self.n_jobs))
@@ -299,7 +299,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     def transform(self, X):
         """Euclidean distances of each sample to every cluster centre."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
+        X = validate_native(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
         centers = self.cluster_centers_.astype(X.dtype, copy=False)
         squared = (
             np.einsum("ij,ij->i", X, X)[:, None] + np.einsum("ij,ij->i", centers, centers)[None, :] - 2 * X @ centers.T

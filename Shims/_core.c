@@ -209,6 +209,11 @@ static PyMethodDef core_methods[] = {
      "kmeans_plusplus(X, sample_weight, n_clusters, n_local_trials, seed, n_threads) -> (centers, indices)."},
     {"kmeans_assign", (PyCFunction)(void (*)(void))ll_py_kmeans_assign, METH_VARARGS | METH_KEYWORDS,
      "kmeans_assign(X, sample_weight, centers, n_threads) -> (labels, inertia)."},
+    {"kmeans_sparse_fit", (PyCFunction)(void (*)(void))ll_py_kmeans_sparse_fit, METH_VARARGS | METH_KEYWORDS,
+     "kmeans_sparse_fit(data, indices, indptr, n_cols, sample_weight, centers, algorithm, max_iter, tol, n_threads)"
+     " -> (labels, inertia, n_iter); CSR X, centers overwritten."},
+    {"kmeans_sparse_assign", (PyCFunction)(void (*)(void))ll_py_kmeans_sparse_assign, METH_VARARGS | METH_KEYWORDS,
+     "kmeans_sparse_assign(data, indices, indptr, n_cols, sample_weight, centers, n_threads) -> (labels, inertia)."},
     {"hdbscan_mst", (PyCFunction)(void (*)(void))ll_py_hdbscan_mst, METH_VARARGS | METH_KEYWORDS,
      "hdbscan_mst(X, metric, p, min_samples, alpha, algorithm, n_threads) -> (core_distances, mst in Prim order)."},
     {"hdbscan_condense", (PyCFunction)(void (*)(void))ll_py_hdbscan_condense, METH_VARARGS | METH_KEYWORDS,

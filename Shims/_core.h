@@ -77,6 +77,8 @@ PyObject *ll_py_project_simplex(PyObject *self, PyObject *args, PyObject *kwargs
 PyObject *ll_py_kmeans_fit(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_kmeans_plusplus(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_kmeans_assign(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_kmeans_sparse_fit(PyObject *self, PyObject *args, PyObject *kwargs);
+PyObject *ll_py_kmeans_sparse_assign(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_hdbscan_mst(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_hdbscan_condense(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ll_py_hdbscan_select(PyObject *self, PyObject *args, PyObject *kwargs);

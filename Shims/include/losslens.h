@@ -570,6 +570,39 @@ int32_t ll_dl_block_target_f64(const double *code, const double *x, int64_t n, i
 int32_t ll_dl_block_atom_f64(const double *dictionary, const double *target, const double *usage, int64_t atom,
                              int64_t k, int64_t m, double *w, double *summary, char *err, int64_t err_len);
 
+/* ---- Sparse k-means (CSR input; issue 19) -------------------------------------------------------
+ * X is n_rows x n_cols in CSR form: row i's stored values data[indptr[i] .. indptr[i+1]) at columns
+ * indices[...]; indptr has n_rows + 1 entries from 0 to nnz. Distances to the dense centres are
+ * row-wise sparse dot products (scikit-learn's sparse Lloyd/Elkan kernels). The options are those
+ * of the dense ll_kmeans_fit / ll_kmeans_assign. */
+
+/**
+ * k-means on the CSR matrix from the k x n_cols `centers` (overwritten with the result), with
+ * ll_kmeans_fit's stopping rules; writes the n_rows labels, the inertia and the iteration count.
+ * Errors: as ll_kmeans_fit, and an inconsistent CSR structure (indptr not from 0 to nnz or
+ * decreasing, a column index outside [0, n_cols)).
+ */
+int32_t ll_kmeans_sparse_fit_f64(const double *data, const int32_t *indices, const int64_t *indptr, int64_t n_rows,
+                                 int64_t n_cols, int64_t nnz, const double *weights, double *centers, int64_t k,
+                                 const ll_kmeans_fit_options *options, int32_t *labels, double *inertia,
+                                 int64_t *n_iter, char *err, int64_t err_len);
+/** float32 variant of ll_kmeans_sparse_fit_f64 (inertia accumulated in double). */
+int32_t ll_kmeans_sparse_fit_f32(const float *data, const int32_t *indices, const int64_t *indptr, int64_t n_rows,
+                                 int64_t n_cols, int64_t nnz, const float *weights, float *centers, int64_t k,
+                                 const ll_kmeans_fit_options *options, int32_t *labels, double *inertia,
+                                 int64_t *n_iter, char *err, int64_t err_len);
+
+/** Nearest of the k centres for each CSR row (`labels`) and the weighted inertia (predict / score). */
+int32_t ll_kmeans_sparse_assign_f64(const double *data, const int32_t *indices, const int64_t *indptr,
+                                    int64_t n_rows, int64_t n_cols, int64_t nnz, const double *weights,
+                                    const double *centers, int64_t k, const ll_kmeans_assign_options *options,
+                                    int32_t *labels, double *inertia, char *err, int64_t err_len);
+/** float32 variant of ll_kmeans_sparse_assign_f64. */
+int32_t ll_kmeans_sparse_assign_f32(const float *data, const int32_t *indices, const int64_t *indptr,
+                                    int64_t n_rows, int64_t n_cols, int64_t nnz, const float *weights,
+                                    const float *centers, int64_t k, const ll_kmeans_assign_options *options,
+                                    int32_t *labels, double *inertia, char *err, int64_t err_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -51,6 +51,28 @@ struct CenterSums<T: LossLensReal> {
   }
 }
 
+/// Turns the weighted sums in `new` into means (clusters of weight 0 keep their sums) and writes
+/// each centre's displacement from `old` in `shift` (scikit-learn's `_average_centers` and `_center_shift`).
+///
+/// - Complexity: O(k·d).
+func averageCenters<T: LossLensReal>(
+  old: UnsafePointer<T>, new: UnsafeMutablePointer<T>, weightIn: UnsafePointer<T>, k: Int, d: Int,
+  shift: UnsafeMutablePointer<T>
+) {
+  for j in 0..<k where weightIn[j] > 0 {
+    let scale = 1 / weightIn[j]
+    for c in 0..<d { new[j * d + c] *= scale }
+  }
+  for j in 0..<k {
+    var s: T = 0
+    for c in 0..<d {
+      let delta = new[j * d + c] - old[j * d + c]
+      s += delta * delta
+    }
+    shift[j] = s.squareRoot()
+  }
+}
+
 extension KMeansProblem {
   /// Finishes an M-step as scikit-learn does: each empty cluster takes the row farthest from its
   /// (old) centre, whose weight leaves its cluster; the sums become means; `shift[j]` is the distance
@@ -76,18 +98,7 @@ extension KMeansProblem {
         weightIn[from] -= w
       }
     }
-    for j in 0..<k where weightIn[j] > 0 {
-      let scale = 1 / weightIn[j]
-      for c in 0..<d { new[j * d + c] *= scale }
-    }
-    for j in 0..<k {
-      var s: T = 0
-      for c in 0..<d {
-        let delta = new[j * d + c] - old[j * d + c]
-        s += delta * delta
-      }
-      shift[j] = s.squareRoot()
-    }
+    averageCenters(old: old, new: new, weightIn: weightIn, k: k, d: d, shift: shift)
   }
 
   /// The `count` rows farthest from their assigned centre, farthest first (ties: lower row first),

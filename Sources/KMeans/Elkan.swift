@@ -25,6 +25,89 @@ struct ElkanBounds<T: LossLensReal> {
   func deallocate() {
     upper.deallocate(); lower.deallocate(); half.deallocate(); nextHalf.deallocate(); due.deallocate()
   }
+
+  /// Row `i`'s first label with tight bounds, skipping centres the triangle inequality rules out;
+  /// `distance(j)` measures the row's distance to centre `j`.
+  ///
+  /// - Complexity: O(k) distances at worst.
+  @inline(__always) func initialize(row i: Int, k: Int, distance: (Int) -> T) -> Int {
+    let lower = self.lower.baseAddress! + i * k
+    lower.update(repeating: 0, count: k)
+    var best = 0
+    var bestDistance = distance(0)
+    lower[0] = bestDistance
+    for j in 1..<max(1, k) where bestDistance > half[best * k + j] {
+      let dj = distance(j)
+      lower[j] = dj
+      if dj < bestDistance {
+        bestDistance = dj
+        best = j
+      }
+    }
+    upper[i] = bestDistance
+    return best
+  }
+
+  /// One Elkan E-step for row `i` currently labelled `label`: `due`, when given, holds the last
+  /// centre displacements, applied to the row's bounds first. Returns the new label.
+  ///
+  /// - Complexity: O(k) distances at worst, usually none.
+  @inline(__always) func step(row i: Int, label current: Int, k: Int, due: UnsafePointer<T>?, distance: (Int) -> T)
+    -> Int
+  {
+    let lower = self.lower.baseAddress! + i * k
+    var label = current
+    var upperBound = upper[i]
+    if let due {
+      upperBound += due[label]
+      for j in 0..<k { lower[j] = max(lower[j] - due[j], 0) }
+    }
+    if !(nextHalf[label] >= upperBound) {
+      var halfRow = half.baseAddress! + label * k
+      var tight = false
+      for j in 0..<k where j != label && upperBound > max(lower[j], halfRow[j]) {
+        if !tight {
+          upperBound = distance(label)
+          lower[label] = upperBound
+          tight = true
+          guard upperBound > max(lower[j], halfRow[j]) else { continue }
+        }
+        let dj = distance(j)
+        lower[j] = dj
+        if dj < upperBound {
+          label = j
+          upperBound = dj
+          halfRow = half.baseAddress! + label * k
+        }
+      }
+    }
+    upper[i] = upperBound
+    return label
+  }
+
+  /// Half the pairwise distances of the `k × d` centres and, per centre, the smallest to another centre.
+  ///
+  /// - Complexity: O(k²·d).
+  func measure(centers: UnsafePointer<T>, k: Int, d: Int) {
+    for a in 0..<k {
+      half[a * k + a] = 0
+      for b in (a + 1)..<max(a + 1, k) {
+        var s: T = 0
+        for c in 0..<d {
+          let delta = centers[a * d + c] - centers[b * d + c]
+          s += delta * delta
+        }
+        let h = s.squareRoot() / 2
+        half[a * k + b] = h
+        half[b * k + a] = h
+      }
+    }
+    for a in 0..<k {
+      var m = T.infinity
+      for b in 0..<k where b != a { m = min(m, half[a * k + b]) }
+      nextHalf[a] = k > 1 ? m : 0
+    }
+  }
 }
 
 extension KMeansProblem {
@@ -34,27 +117,8 @@ extension KMeansProblem {
   }
 
   /// Half the pairwise centre distances and, per centre, the smallest to another centre.
-  ///
-  /// - Complexity: O(k²·d).
   func centerHalfDistances(_ centers: UnsafePointer<T>, k: Int, bounds: ElkanBounds<T>) {
-    for a in 0..<k {
-      bounds.half[a * k + a] = 0
-      for b in (a + 1)..<max(a + 1, k) {
-        var s: T = 0
-        for c in 0..<d {
-          let delta = centers[a * d + c] - centers[b * d + c]
-          s += delta * delta
-        }
-        let h = s.squareRoot() / 2
-        bounds.half[a * k + b] = h
-        bounds.half[b * k + a] = h
-      }
-    }
-    for a in 0..<k {
-      var m = T.infinity
-      for b in 0..<k where b != a { m = min(m, bounds.half[a * k + b]) }
-      bounds.nextHalf[a] = k > 1 ? m : 0
-    }
+    bounds.measure(centers: centers, k: k, d: d)
   }
 
   /// Exact first labels and tight bounds, skipping centres the triangle inequality rules out.
@@ -65,21 +129,7 @@ extension KMeansProblem {
   ) {
     parallelFor(n, grain: Self.chunkRows, threads: threads) { range in
       for i in range {
-        let lower = bounds.lower.baseAddress! + i * k
-        lower.update(repeating: 0, count: k)
-        var best = 0
-        var bestDistance = distance(row: i, to: centers)
-        lower[0] = bestDistance
-        for j in 1..<max(1, k) where bestDistance > bounds.half[best * k + j] {
-          let dj = distance(row: i, to: centers + j * d)
-          lower[j] = dj
-          if dj < bestDistance {
-            bestDistance = dj
-            best = j
-          }
-        }
-        labels[i] = Int32(best)
-        bounds.upper[i] = bestDistance
+        labels[i] = Int32(bounds.initialize(row: i, k: k) { j in distance(row: i, to: centers + j * d) })
       }
     }
   }
@@ -98,34 +148,10 @@ extension KMeansProblem {
       for p in range {
         sums?.reset(part: p)
         for i in blocks[p] {
-          let lower = bounds.lower.baseAddress! + i * k
-          var label = Int(labels[i])
-          var upper = bounds.upper[i]
-          if let due {
-            upper += due[label]
-            for j in 0..<k { lower[j] = max(lower[j] - due[j], 0) }
+          let label = bounds.step(row: i, label: Int(labels[i]), k: k, due: due) { j in
+            distance(row: i, to: old + j * d)
           }
-          if !(bounds.nextHalf[label] >= upper) {
-            var half = bounds.half.baseAddress! + label * k
-            var tight = false
-            for j in 0..<k where j != label && upper > max(lower[j], half[j]) {
-              if !tight {
-                upper = distance(row: i, to: old + label * d)
-                lower[label] = upper
-                tight = true
-                guard upper > max(lower[j], half[j]) else { continue }
-              }
-              let dj = distance(row: i, to: old + j * d)
-              lower[j] = dj
-              if dj < upper {
-                label = j
-                upper = dj
-                half = bounds.half.baseAddress! + label * k
-              }
-            }
-            labels[i] = Int32(label)
-          }
-          bounds.upper[i] = upper
+          labels[i] = Int32(label)
           sums?.add(part: p, label: label, row: x + i * d, weight: weights[i])
         }
       }

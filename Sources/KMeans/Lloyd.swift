@@ -104,37 +104,16 @@ extension KMeansProblem {
     }
   }
 
-  /// scikit-learn's outer loop around `step(old, new, shift, update)`: stop when the labels repeat
-  /// or Σⱼ shiftⱼ² ≤ `tol`; without strict convergence, one more E-step; then the inertia.
+  /// scikit-learn's outer loop around `step` (see `KMeansLoop.run`) with this problem's inertia.
   ///
   /// - Complexity: `maxIterations` steps at most.
   func iterate(
     centers: UnsafeMutablePointer<T>, k: Int, maxIterations: Int, tol: Double, labels: UnsafeMutablePointer<Int32>,
     step: (UnsafePointer<T>, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>, Bool) -> Void
   ) throws(LossLensError) -> KMeansRun {
-    let other = UnsafeMutablePointer<T>.allocate(capacity: k * d)
-    let shift = UnsafeMutablePointer<T>.allocate(capacity: k)
-    let previous = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-    defer { other.deallocate(); shift.deallocate(); previous.deallocate() }
-    previous.update(repeating: -1, count: n)
-    var current = centers, next = other
-    var strict = false
-    var iterations = 0
-    for _ in 0..<maxIterations {
-      try Cancellation.check()
-      step(current, next, shift, true)
-      swap(&current, &next)
-      iterations += 1
-      if Self.equal(labels, previous, n) {
-        strict = true
-        break
-      }
-      if totalShift(shift, k) <= tol { break }
-      previous.update(from: labels, count: n)
-    }
-    if !strict { step(current, next, shift, false) }
-    if current != centers { centers.update(from: current, count: k * d) }
-    return KMeansRun(inertia: inertia(centers: centers, labels: labels), iterations: iterations)
+    try KMeansLoop.run(
+      centers: centers, n: n, k: k, d: d, maxIterations: maxIterations, tol: tol, labels: labels,
+      inertia: { c, l in inertia(centers: c, labels: l) }, step: step)
   }
 
   /// Labels of every row by its nearest centre and the inertia (scikit-learn's `predict`/`score`).
@@ -153,22 +132,6 @@ extension KMeansProblem {
 
   /// Checks the arguments common to every run.
   func checkRun(k: Int, maxIterations: Int, tol: Double) throws(LossLensError) {
-    guard k >= 1 else { throw .invalid("n_clusters must be >= 1 (got \(k))") }
-    guard k <= n else { throw .invalid("n_samples=\(n) should be >= n_clusters=\(k)") }
-    guard maxIterations >= 1 else { throw .invalid("max_iter must be >= 1 (got \(maxIterations))") }
-    guard tol >= 0, tol.isFinite else { throw .invalid("tol must be a finite number >= 0 (got \(tol))") }
-  }
-
-  /// Σⱼ shiftⱼ², in double precision.
-  func totalShift(_ shift: UnsafePointer<T>, _ k: Int) -> Double {
-    var s = 0.0
-    for j in 0..<k { s += Double(shift[j]) * Double(shift[j]) }
-    return s
-  }
-
-  /// `true` when the first `n` labels agree.
-  static func equal(_ a: UnsafePointer<Int32>, _ b: UnsafePointer<Int32>, _ n: Int) -> Bool {
-    for i in 0..<n where a[i] != b[i] { return false }
-    return true
+    try KMeansLoop.check(n: n, k: k, maxIterations: maxIterations, tol: tol)
   }
 }

@@ -3,6 +3,7 @@ import numbers
 import warnings
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -12,8 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _core
 from .._dask import is_dask_array, whole_rows
 from .._validation import check_n_jobs, check_sample_weight, validate_native
-
-_ALGORITHMS = {"lloyd": _core.KMEANS_LLOYD, "elkan": _core.KMEANS_ELKAN}
+from ._sparse import assign, fit_run, print_trace, sparse_tolerance, squared_distances
 
 
 def _same_clustering(labels1, labels2, n_clusters):
@@ -46,16 +46,21 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     Parameters
     ----------
     n_clusters : int, default=8
-    init : {"k-means++", "random"} or array-like of shape (n_clusters, n_features), default="k-means++"
-        Greedy k-means++ with ``2 + log(n_clusters)`` candidates per centre, rows drawn with
-        probability ∝ ``sample_weight`` ("random"), or the given centres.
+    init : {"k-means++", "random"}, callable or array-like of shape (n_clusters, n_features), default="k-means++"
+        Greedy k-means++ with ``2 + log(n_clusters)`` candidates per centre (on sparse ``X``:
+        scikit-learn's ``kmeans_plusplus`` with the same random state), rows drawn with probability
+        ∝ ``sample_weight`` ("random"), ``init(X, n_clusters, random_state=rng)`` (given the centred
+        ``X`` as scikit-learn gives it), or the given centres.
     n_init : "auto" or int, default="auto"
-        Runs from different seeds; "auto" means 1 for "k-means++" and an array, 10 for "random".
+        Runs from different seeds; "auto" means 1 for "k-means++" and an array, 10 for "random" and
+        a callable.
     max_iter : int, default=300
     tol : float, default=1e-4
         Relative tolerance on the summed squared centre shift (times the mean feature variance).
     verbose : int, default=0
-        Print the inertia of each run.
+        Print scikit-learn's lines ("Initialization complete", the inertia of every iteration, how
+        the run converged); the trace is measured with the same kernels one iteration at a time, so
+        a verbose fit takes about three times as long.
     random_state : int, RandomState instance or None, default=None
     copy_x : bool, default=True
         Kept for interface compatibility: the centred data are always a copy.
@@ -91,7 +96,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
 
     _parameter_constraints = {
         "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
-        "init": [StrOptions({"k-means++", "random"}), "array-like"],
+        "init": [StrOptions({"k-means++", "random"}), callable, "array-like"],
         "n_init": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
@@ -129,9 +134,9 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
 
     def _resolved_runs(self):
         """Number of runs and the algorithm actually used, with scikit-learn's warnings."""
-        array_init = not isinstance(self.init, str)
+        array_init = not isinstance(self.init, str) and not callable(self.init)
         if self.n_init == "auto":
-            n_init = 10 if isinstance(self.init, str) and self.init == "random" else 1
+            n_init = 10 if callable(self.init) or (isinstance(self.init, str) and self.init == "random") else 1
         else:
             n_init = self.n_init
         if array_init and n_init != 1:
@@ -152,30 +157,48 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         return n_init, algorithm
 
     def _initial_centers(self, X, sample_weight, rng, threads, init_array):
-        """Initial centres of one run (in the centred coordinates of X)."""
+        """Initial centres of one run (in the centred coordinates of dense X)."""
         if init_array is not None:
             return init_array.copy()
+        if callable(self.init):
+            from sklearn.utils import check_array
+
+            centers = self.init(X, self.n_clusters, random_state=rng)
+            centers = check_array(centers, dtype=X.dtype, copy=False, order="C", accept_sparse=True)
+            centers = centers.toarray() if issparse(centers) else centers
+            self._check_center_shape(centers.shape, X.shape[1])
+            return np.array(centers, dtype=X.dtype, order="C", copy=True)
         if self.init == "random":
             rows = rng.choice(X.shape[0], size=self.n_clusters, replace=False, p=sample_weight / sample_weight.sum())
-            return np.ascontiguousarray(X[rows])
+            centers = X[rows]
+            return np.ascontiguousarray(centers.toarray() if issparse(centers) else centers)
+        if issparse(X):
+            from sklearn.cluster import kmeans_plusplus
+
+            return np.ascontiguousarray(kmeans_plusplus(
+                X, self.n_clusters, sample_weight=sample_weight, random_state=rng)[0], dtype=X.dtype)
         trials = 2 + int(np.log(self.n_clusters))
         seed = int(rng.randint(np.iinfo(np.int64).max))
         centers, _ = _core.kmeans_plusplus(X, sample_weight, self.n_clusters, trials, seed, threads)
         return centers
 
+    def _check_center_shape(self, shape, n_features):
+        """scikit-learn's check of initial centres."""
+        if len(shape) != 2 or shape[0] != self.n_clusters:
+            raise ValueError(
+                f"The shape of the initial centers {shape} does not match the number of clusters {self.n_clusters}."
+            )
+        if shape[1] != n_features:
+            raise ValueError(
+                f"The shape of the initial centers {shape} does not match the number of features of the data {n_features}."
+            )
+
     def _checked_init_array(self, dtype, n_features):
         """A copy of an explicit ``init`` after checking its shape and values, else None."""
-        if isinstance(self.init, str):
+        if isinstance(self.init, str) or callable(self.init):
             return None
         init_array = np.array(self.init, dtype=dtype, order="C", copy=True)
-        if init_array.ndim != 2 or init_array.shape[0] != self.n_clusters:
-            raise ValueError(
-                f"The shape of the initial centers {init_array.shape} does not match the number of clusters {self.n_clusters}."
-            )
-        if init_array.shape[1] != n_features:
-            raise ValueError(
-                f"The shape of the initial centers {init_array.shape} does not match the number of features of the data {n_features}."
-            )
+        self._check_center_shape(init_array.shape, n_features)
         if not np.isfinite(init_array).all():
             raise ValueError("init contains NaN or infinity")
         return init_array
@@ -203,7 +226,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self._validate_params()
         if is_dask_array(X):
             return self._fit_dask(X, sample_weight)
-        X = validate_native(self, X, dtype=[np.float64, np.float32], order="C")
+        X = validate_native(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], order="C",
+                            accept_large_sparse=False)
         if X.shape[0] < self.n_clusters:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
         n_init, algorithm = self._resolved_runs()
@@ -211,20 +235,24 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         rng = check_random_state(self.random_state)
         sample_weight = check_sample_weight(sample_weight, X)
         init_array = self._checked_init_array(X.dtype, X.shape[1])
-        X_mean = X.mean(axis=0)
-        X = np.subtract(X, X_mean)  # the centred copy, in one pass
-        tol = _scaled_tol(X, self.tol)
-        if init_array is not None:
-            init_array -= X_mean
+        if issparse(X):
+            # scikit-learn does not centre sparse data.
+            X_mean = np.zeros(X.shape[1], dtype=X.dtype)
+            tol = sparse_tolerance(X, self.tol)
+        else:
+            X_mean = X.mean(axis=0)
+            X = np.subtract(X, X_mean)  # the centred copy, in one pass
+            tol = _scaled_tol(X, self.tol)
+            if init_array is not None:
+                init_array -= X_mean
 
         best = None
         for run in range(n_init):
             centers = self._initial_centers(X, sample_weight, rng, threads, init_array)
-            labels, inertia, n_iter = _core.kmeans_fit(
-                X, sample_weight, centers, _ALGORITHMS[algorithm], self.max_iter, tol, threads
-            )
             if self.verbose:
-                print(f"Run {run + 1}/{n_init}: inertia {inertia:.6g} after {n_iter} iterations")
+                print("Initialization complete")
+                print_trace(X, sample_weight, centers, algorithm, self.max_iter, tol, threads)
+            labels, inertia, n_iter = fit_run(X, sample_weight, centers, algorithm, self.max_iter, tol, threads)
             if best is None or (inertia < best[1] and not _same_clustering(labels, best[0], self.n_clusters)):
                 best = (labels, inertia, centers, n_iter)
         self._set_result(*best, X_mean)
@@ -252,9 +280,11 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
                 centers = random_rows(data, self.n_clusters, rng)
             else:
                 centers = kmeans_parallel(data, self.n_clusters, rng, threads)
+            if self.verbose:
+                print("Initialization complete")
             centers, labels, inertia, n_iter = lloyd(data, centers, self.max_iter, tol, threads)
             if self.verbose:
-                print(f"Run {run + 1}/{n_init}: inertia {inertia:.6g} after {n_iter} iterations")
+                print(f"Converged after {n_iter} iterations: inertia {inertia}.")
             if best is None or (inertia < best[1] and not _same_clustering(labels, best[0], self.n_clusters)):
                 best = (labels, inertia, centers, n_iter)
         self._set_result(*best, data.mean)
@@ -277,15 +307,19 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self.inertia_ = inertia
         self.n_iter_ = n_iter
 
-    def _assign(self, X, sample_weight):
+    def _checked_test_data(self, X):
         check_is_fitted(self)
-        X = validate_native(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
+        return validate_native(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], order="C", reset=False,
+                               accept_large_sparse=False)
+
+    def _assign(self, X, sample_weight):
+        X = self._checked_test_data(X)
         sample_weight = check_sample_weight(sample_weight, X)
         centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
-        return _core.kmeans_assign(X, sample_weight, centers, check_n_jobs(self.n_jobs))
+        return assign(X, sample_weight, centers, check_n_jobs(self.n_jobs))
 
     def predict(self, X):
-        """Index of the closest cluster centre of each sample."""
+        """Index of the closest cluster centre of each sample (dense or CSR ``X``)."""
         return self._assign(X, None)[0]
 
     def fit_predict(self, X, y=None, sample_weight=None):
@@ -297,14 +331,14 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         return -self._assign(X, sample_weight)[1]
 
     def transform(self, X):
-        """Euclidean distances of each sample to every cluster centre."""
-        check_is_fitted(self)
-        X = validate_native(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
-        centers = self.cluster_centers_.astype(X.dtype, copy=False)
-        squared = (
-            np.einsum("ij,ij->i", X, X)[:, None] + np.einsum("ij,ij->i", centers, centers)[None, :] - 2 * X @ centers.T
-        )
-        return np.sqrt(np.maximum(squared, 0))
+        """Euclidean distances of each sample (dense or CSR ``X``) to every cluster centre."""
+        X = self._checked_test_data(X)
+        return np.sqrt(squared_distances(X, self.cluster_centers_.astype(X.dtype, copy=False)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     def fit_transform(self, X, y=None, sample_weight=None):
         """Fit and return distances to the centres."""

@@ -58,20 +58,3 @@ public struct MinkowskiMetric: DistanceMetric {
     return pow(sum, 1 / p)
   }
 }
-
-/// `1 − a·b / (‖a‖ ‖b‖)` clipped at 0 (scikit-learn's `cosine_distances`); 1 against a zero vector.
-public struct CosineMetric: DistanceMetric {
-  /// Creates the metric.
-  public init() {}
-  @inlinable public func distance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, dim: Int) -> Double {
-    var dot = 0.0, na = 0.0, nb = 0.0
-    for k in 0..<dim {
-      dot += a[k] * b[k]
-      na += a[k] * a[k]
-      nb += b[k] * b[k]
-    }
-    let denominator = na.squareRoot() * nb.squareRoot()
-    guard denominator > 0 else { return 1 }
-    return Swift.max(0, 1 - dot / denominator)
-  }
-}

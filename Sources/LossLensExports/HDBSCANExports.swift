@@ -21,7 +21,7 @@ private func withMetricSpace(
   case LL_HDBSCAN_MINKOWSKI:
     guard p >= 1, p.isFinite else { throw .invalid("p must be a finite number >= 1 for minkowski (got \(p))") }
     try body.consume(features(MinkowskiMetric(p: p)))
-  case LL_HDBSCAN_COSINE: try body.consume(features(CosineMetric()))
+  case LL_HDBSCAN_COSINE: try body.consume(CosineSpace(data: x, count: n, dim: d))
   case LL_HDBSCAN_PRECOMPUTED:
     guard n == d else { throw .invalid("X must be square for metric='precomputed' (got \(n)x\(d))") }
     try body.consume(PrecomputedSpace(data: x, count: n))

@@ -31,8 +31,11 @@ def _check_kmeans(model, X, params):
 def _check_hdbscan(model, X, params):
     labels, probabilities = model.labels_, model.probabilities_
     assert labels.shape == (np.shape(X)[0],)
-    assert labels.min() >= -3 and (probabilities >= 0).all() and (probabilities <= 1).all()
-    assert (probabilities[labels < 0] == 0).all()
+    # scikit-learn's encoding: rows with NaN are labelled -3 with probability NaN.
+    finite = labels != -3
+    assert labels.min() >= -3 and np.isnan(probabilities[~finite]).all()
+    assert (probabilities[finite] >= 0).all() and (probabilities[finite] <= 1).all()
+    assert (probabilities[finite & (labels < 0)] == 0).all()
 
 
 def _fit_sample_predict(X, params):

@@ -45,3 +45,9 @@ def test_ldd_on_processes_equals_in_memory(client, dtype):
     lazy = LDD(**params).fit(da.from_array(L, chunks=(40, 10)))
     assert lazy.n_iter_ == memory.n_iter_
     np.testing.assert_allclose(lazy.dictionary_.compute(), memory.dictionary_, rtol=0, atol=1e-8)
+
+
+def test_kmeans_on_dask_refuses_a_callable_init():
+    X = da.from_array(_data(np.float64), chunks=(60, 6))
+    with pytest.raises(ValueError, match="callable"):
+        KMeans(3, init=lambda X, k, random_state: X[:k]).fit(X)

@@ -262,6 +262,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         """``fit`` on a ``dask.array`` (see ``fit``)."""
         from ._dask import DaskKMeansData, kmeans_parallel, lloyd, random_rows
 
+        if callable(self.init):
+            raise ValueError("init must be 'k-means++', 'random' or an array for a dask.array X, got a callable")
         X = whole_rows(X, None)
         if X.shape[0] < self.n_clusters:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")

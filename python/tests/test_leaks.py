@@ -34,6 +34,8 @@ def _raises(fn, *args):
 X = np.random.default_rng(0).normal(size=(64, 8))
 X32 = X.astype(np.float32)
 X_CSR = csr_matrix(np.where(X > 0.5, X, 0.0))
+CSR_ARGS = (X_CSR.data, X_CSR.indices, X_CSR.indptr.astype(np.int64), X_CSR.shape[1], np.ones(X_CSR.shape[0]))
+INIT_CSR = X_CSR[:3].toarray()
 SYM = X.T @ X
 HISTORY = np.linspace(2.0, 1.0, 8)[None].repeat(3, axis=0)
 GRADS = np.random.default_rng(1).normal(size=(4, 16, 2))
@@ -70,9 +72,10 @@ CASES = {
     ),
     "KMeans fit": (lambda: losslens.KMeans(3, n_init=1, random_state=0).fit(X), [X], {"kmeans_fit", "kmeans_plusplus"}),
     "KMeans predict": (lambda: KM.predict(X), [X], {"kmeans_assign"}),
-    "KMeans sparse fit and predict": (
-        lambda: losslens.KMeans(3, n_init=1, random_state=0).fit(X_CSR).predict(X_CSR), [X_CSR.data],
-        {"kmeans_sparse_fit", "kmeans_sparse_assign"},
+    "KMeans sparse fit and assign": (
+        lambda: (_core.kmeans_sparse_fit(*CSR_ARGS, INIT_CSR.copy(), 0, 30, 0.0),
+                 _core.kmeans_sparse_assign(*CSR_ARGS, INIT_CSR)),
+        [X_CSR.data, INIT_CSR], {"kmeans_sparse_fit", "kmeans_sparse_assign"},
     ),
     "KMeans sparse error in swift": (
         lambda: _raises(_core.kmeans_sparse_assign, X_CSR.data, X_CSR.indices, X_CSR.indptr.astype(np.int64) + 1,

@@ -1,7 +1,7 @@
 import LossLensCore
 
 /// Borůvka's algorithm on a k-d tree for the Euclidean mutual-reachability distance
-/// `max(core(a), core(b), d(a, b) / alpha)` (Campello et al. 2013, Def. 3): each round every
+/// `max(core(a), core(b), d(a, b) / alpha)` (HDBSCAN [mutual reachability]; Campello et al. 2013, Def. 3): each round every
 /// component takes its lightest outgoing edge, found by one pruned tree search per point.
 ///
 /// The searches compare edges by (weight, smaller end, larger end), a strict total order, and the

@@ -1,6 +1,6 @@
 /// How flat clusters are read off the condensed tree.
 public struct SelectionOptions: Sendable {
-  /// `true`: excess of mass (Campello et al. 2013, eq. (3)–(4)); `false`: the leaves.
+  /// `true`: excess of mass (HDBSCAN [excess of mass]; Campello et al. 2013, eq. (3)–(4)); `false`: the leaves.
   public var excessOfMass: Bool
   /// Clusters born below this distance are merged up to an ancestor born above it (0: off).
   public var epsilon: Double

@@ -1,4 +1,4 @@
-/// The condensed cluster tree (Campello et al. 2013, Sec. 2.2 / Alg. 1 step 4): the single-linkage
+/// The condensed cluster tree (HDBSCAN [condensed tree]; Campello et al. 2013, Sec. 2.2 / Alg. 1 step 4): the single-linkage
 /// dendrogram where a split only creates two clusters when both sides keep at least
 /// `minClusterSize` points; otherwise the points of the small side "fall out" of the parent.
 ///

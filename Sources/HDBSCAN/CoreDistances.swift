@@ -1,6 +1,6 @@
 import LossLensCore
 
-/// Core distances of HDBSCAN (Campello et al. 2013, Def. 1): the distance from each point to its
+/// Core distances of HDBSCAN (HDBSCAN [core distance]; Campello et al. 2013, Def. 1): the distance from each point to its
 /// `minSamples`-th nearest neighbour, the point itself counting as the 0-th.
 ///
 /// This is the `hdbscan` package's convention (a k-d tree query of `min_samples + 1` neighbours,

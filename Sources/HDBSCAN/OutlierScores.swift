@@ -1,5 +1,5 @@
 extension CondensedTree {
-  /// GLOSH outlier scores (Campello et al. 2015, eq. (8)): `1 − λ_x / λ_max(C_x)` where `C_x` is the
+  /// GLOSH outlier scores (HDBSCAN [GLOSH]; Campello et al. 2015, eq. (8)): `1 − λ_x / λ_max(C_x)` where `C_x` is the
   /// cluster `x` falls out of and `λ_max(C_x)` the largest λ of any point in its subtree.
   /// 0 when `λ_max` is 0 or `λ_x` is infinite.
   ///

@@ -1,6 +1,6 @@
 import LossLensCore
 
-/// Prim's algorithm on the mutual-reachability distance
+/// Prim's algorithm on the mutual-reachability distance (HDBSCAN [mutual reachability])
 /// `d_mreach(a, b) = max(core(a), core(b), d(a, b) / alpha)` (Campello et al. 2013, Def. 3),
 /// computing distances on the fly: O(n) memory, never an n×n matrix.
 public enum PrimMST {

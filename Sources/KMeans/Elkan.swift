@@ -1,6 +1,6 @@
 import LossLensCore
 
-/// Bounds Elkan's algorithm keeps between iterations (C. Elkan, "Using the triangle inequality to
+/// Bounds Elkan's algorithm keeps between iterations (KMeans [Elkan bounds]; C. Elkan, "Using the triangle inequality to
 /// accelerate k-means", ICML 2003).
 struct ElkanBounds<T: LossLensReal> {
   /// Upper bound on each row's distance to its centre.

@@ -9,7 +9,7 @@ public struct KMeansRun: Sendable {
 }
 
 extension KMeansProblem {
-  /// Lloyd's E-step on rows of block `rows`: the nearest centre of each row by
+  /// Lloyd's E-step (KMeans [Lloyd]) on rows of block `rows`: the nearest centre of each row by
   /// `‖c‖² − 2 x·c` (one gemm per `chunkRows` rows, first minimum wins), optionally added to `sums`.
   ///
   /// - Complexity: O(|rows|·k·d).

@@ -1,7 +1,7 @@
 import LossLensCore
 
 extension KMeansProblem {
-  /// Greedy k-means++ seeding (D. Arthur and S. Vassilvitskii, "k-means++: the advantages of careful
+  /// Greedy k-means++ seeding (KMeans [k-means++]; D. Arthur and S. Vassilvitskii, "k-means++: the advantages of careful
   /// seeding", SODA 2007, with scikit-learn's greedy variant): the first centre is drawn with
   /// probability ∝ wᵢ; every further centre is the best, by resulting potential Σᵢ wᵢ D(xᵢ)², of
   /// `localTrials` candidates drawn with probability ∝ wᵢ D(xᵢ)².

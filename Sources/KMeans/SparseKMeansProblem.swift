@@ -1,6 +1,6 @@
 import LossLensCore
 
-/// The data of one k-means problem on a CSR matrix: `n` weighted rows of width `d` whose stored
+/// The data of one k-means problem on a CSR matrix (KMeans [sparse rows]): `n` weighted rows of width `d` whose stored
 /// entries are `data[indptr[i] ..< indptr[i + 1]]` at columns `indices[...]` (caller-owned buffers).
 ///
 /// Distances to dense centres are row-wise sparse dot products, summed in stored order as

@@ -57,6 +57,7 @@ def _assert_same(ours, ref):
     np.testing.assert_allclose(ours.cluster_persistence_, ref.cluster_persistence_, rtol=0, atol=1e-10)
 
 
+# HDBSCAN [excess of mass], HDBSCAN [GLOSH]
 @pytest.mark.parametrize("name", sorted(DATASETS))
 @pytest.mark.parametrize("params", PARAMS, ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()))
 def test_campello2013_labels_probabilities_scores_equal_hdbscan_package(name, params):
@@ -64,6 +65,7 @@ def test_campello2013_labels_probabilities_scores_equal_hdbscan_package(name, pa
     _assert_same(losslens.HDBSCAN(**params).fit(X), _reference(X, **params))
 
 
+# HDBSCAN [core distance], HDBSCAN [condensed tree]
 @pytest.mark.parametrize("name", ["blobs", "moons", "trajectories"])
 def test_trees_equal_hdbscan_package(name):
     X = DATASETS[name]
@@ -213,6 +215,7 @@ def test_sklearn_estimator_checks():
     (6, dict(min_cluster_size=20, cluster_selection_method="leaf", alpha=1.3)),
     (40, dict(min_cluster_size=15)),  # boxes over projections on principal axes
 ])
+# HDBSCAN [mutual reachability]
 def test_kd_tree_boruvka_has_the_exact_tree_weights_and_matches_the_package(n_features, params):
     # Borůvka finds a minimum spanning tree with exactly Prim's weights (hence the same single-linkage
     # heights and partitions); where mutual-reachability weights tie it may pick another, equally
@@ -244,6 +247,7 @@ def test_approximate_predict_equals_hdbscan_package(name, params):
     assert (labels >= 0).any() and labels[-1] == -1
 
 
+# HDBSCAN [soft clustering]
 @pytest.mark.parametrize("name,params", [("blobs", dict(min_cluster_size=15)), ("moons", dict(min_cluster_size=10))])
 def test_membership_vectors_equal_hdbscan_package(name, params):
     X = DATASETS[name]

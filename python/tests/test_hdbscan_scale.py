@@ -59,6 +59,7 @@ def _duplicated_blobs():
     return np.repeat(make_blobs(30, centers=3, cluster_std=0.3, random_state=1)[0], 20, axis=0)
 
 
+# HDBSCAN [soft clustering]
 def test_membership_vectors_are_finite_where_the_package_gives_nan():
     X = _duplicated_blobs()
     with warnings.catch_warnings():

@@ -15,6 +15,7 @@ def _blobs(seed, n=3000, d=12, k=8):
     return centres[rng.integers(0, k, size=n)] + rng.normal(size=(n, d)), rng
 
 
+# KMeans [Lloyd], KMeans [Elkan bounds]
 @pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
 @pytest.mark.parametrize("tol", [0.0, 1e-4])
 @pytest.mark.parametrize("weighted", [False, True])
@@ -55,6 +56,7 @@ def test_empty_cluster_takes_farthest_point_like_sklearn():
     assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-10)
 
 
+# KMeans [k-means++]
 def test_kmeanspp_inertia_within_half_percent_of_sklearn_on_average():
     ours, ref = [], []
     for seed in range(30):  # single runs vary by several percent between local minima: average many

@@ -36,6 +36,7 @@ def _assert_same_fit(ours, theirs, dtype):
     np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=0, atol=50 * rtol)
 
 
+# KMeans [sparse rows]
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])

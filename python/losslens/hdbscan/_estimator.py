@@ -1,4 +1,9 @@
-"""HDBSCAN: hierarchical density-based clustering on the Swift core."""
+"""HDBSCAN: hierarchical density-based clustering on the Swift core.
+
+The Swift core computes HDBSCAN [core distance], HDBSCAN [mutual reachability] spanning trees,
+HDBSCAN [condensed tree], HDBSCAN [excess of mass] selection and HDBSCAN [GLOSH] scores; this
+module adds HDBSCAN [soft clustering] (membership vectors) on top (docs/equations.md).
+"""
 import numbers
 
 import numpy as np

@@ -1,4 +1,8 @@
-"""k-means clustering on the Swift core, with scikit-learn's interface and semantics."""
+"""k-means clustering on the Swift core, with scikit-learn's interface and semantics.
+
+KMeans [Lloyd] and KMeans [Elkan bounds] iterations and KMeans [k-means++] seeding run in Swift
+(docs/equations.md).
+"""
 import numbers
 import warnings
 

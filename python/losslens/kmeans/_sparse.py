@@ -1,4 +1,4 @@
-"""KMeans helpers for CSR input and scikit-learn's verbose trace."""
+"""KMeans helpers for CSR input (KMeans [sparse rows]) and scikit-learn's verbose trace."""
 import numpy as np
 
 from .. import _core

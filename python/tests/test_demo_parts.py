@@ -103,6 +103,26 @@ def test_per_sample_losses_match_log_softmax_and_restore_mode(rng):
         per_sample_losses(model, X, y[:5])
 
 
+def test_per_sample_losses_on_threads_equal_one_thread_in_order(rng):
+    data = load_digits_data()
+    model = new_model(data, seed=3)
+    X, y = data.X_train[:200], data.y_train[:200]
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        expected = per_sample_losses(model, X, y, batch_size=16, return_predictions=True)
+        torch.set_num_threads(2)
+        for n_threads in (2, 3):
+            result = per_sample_losses(model, X, y, batch_size=16, n_threads=n_threads, return_predictions=True)
+            np.testing.assert_array_equal(result[0], expected[0])
+            np.testing.assert_array_equal(result[1], expected[1])
+            assert torch.get_num_threads() == 2 and torch.is_grad_enabled()
+    finally:
+        torch.set_num_threads(threads)
+    with pytest.raises(ValueError, match="n_threads"):
+        per_sample_losses(model, X, y, n_threads=0)
+
+
 def test_batch_schedule_reshuffles_whole_epochs():
     schedule = batch_schedule(12, 4, 9, seed=3)
     assert schedule.shape == (9, 4)
@@ -130,6 +150,19 @@ def test_el2n_scores_match_numpy(rng):
     p = np.exp(logits - logits.max(1, keepdims=True))
     p /= p.sum(1, keepdims=True)
     np.testing.assert_allclose(el2n_scores(model, X, y), np.linalg.norm(p - np.eye(10)[y], axis=1), rtol=1e-5)
+
+
+def test_sgd_step_accumulates_the_mean_gradient_of_the_whole_batch():
+    data = load_digits_data()
+    X, y = torch.from_numpy(data.X_train[:300]), torch.from_numpy(data.y_train[:300])
+    chunked, whole = new_model(data, seed=2), new_model(data, seed=2)
+    sgd_step(chunked, torch.optim.SGD(chunked.parameters(), lr=0.1), X, y)  # five chunks of 60
+    whole_optimizer = torch.optim.SGD(whole.parameters(), lr=0.1)
+    torch.nn.functional.cross_entropy(whole(X), y).backward()
+    whole_optimizer.step()
+    for (name, a), b in zip(chunked.named_parameters(), whole.parameters()):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-7, err_msg=name)
+    assert not torch.equal(next(chunked.parameters()), next(new_model(data, seed=2).parameters()))
 
 
 def _naive_contribution(data, config, schedule, seed, members, t):

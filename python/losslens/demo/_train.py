@@ -9,6 +9,14 @@ from torch.nn import functional as F
 from ..torch import per_sample_losses, record_losses
 from ._progress import progress
 
+#: Images per forward pass, and the largest chunk a training step's gradient is accumulated over. The
+#: chunks' activations stay in cache: on this CNN at 28x28 (2 threads, torch 2.13, one process) forward
+#: passes of 64 images ran 2.1x faster per image than of 2,048 (5,228 against 2,534 images/s), and a
+#: 300-image Adam step accumulated over five chunks of 60 took 0.17 s instead of 0.28 s in one piece.
+#: Forward passes run one chunk per torch thread (``per_sample_losses(n_threads=...)``); a retrain
+#: worker process has one torch thread, so it evaluates in order.
+CHUNK = 64
+
 
 class SimpleCNN(nn.Module):
     """Two 3x3 convolutions (32 and 64 channels), 2x2 max-pooling, a 128-unit hidden layer (section 5.1).
@@ -61,21 +69,32 @@ def batch_schedule(n_samples, batch_size, steps, seed):
 
 
 def sgd_step(model, optimizer, X, y):
-    """One Adam update of ``model`` on the mini-batch (X, y) with mean cross-entropy."""
+    """One Adam update of ``model`` on the mini-batch (X, y) with mean cross-entropy.
+
+    The gradient of the mean is accumulated over equal chunks of at most ``CHUNK`` images: the same
+    sum in another order (the network has no batch statistics), so only rounding differs.
+    """
     optimizer.zero_grad(set_to_none=True)
-    F.cross_entropy(model(X), y).backward()
+    n_chunks = -(-len(y) // CHUNK)
+    for X_chunk, y_chunk in zip(torch.tensor_split(X, n_chunks), torch.tensor_split(y, n_chunks)):
+        (F.cross_entropy(model(X_chunk), y_chunk, reduction="sum") / len(y)).backward()
     optimizer.step()
+
+
+def evaluation_chunks():
+    """``per_sample_losses`` options: chunks of ``CHUNK`` images, one per torch thread of this process."""
+    return dict(batch_size=CHUNK, n_threads=torch.get_num_threads())
 
 
 def accuracy(model, X, y):
     """Fraction of correctly classified samples."""
-    _, predictions = per_sample_losses(model, X, y, return_predictions=True)
+    _, predictions = per_sample_losses(model, X, y, return_predictions=True, **evaluation_chunks())
     return float((predictions == np.asarray(y)).mean())
 
 
 def mean_loss(model, X, y):
     """Mean cross-entropy over (X, y)."""
-    return float(per_sample_losses(model, X, y).mean(dtype=np.float64))
+    return float(per_sample_losses(model, X, y, **evaluation_chunks()).mean(dtype=np.float64))
 
 
 def train(data, indices, config, seed):
@@ -112,9 +131,12 @@ class RecordedRun:
 def el2n_scores(model, X, y):
     """EL2N score of every sample: ‖softmax(f(x)) − onehot(y)‖₂ (Paul et al., 2021)."""
     with torch.no_grad():
-        probabilities = F.softmax(model(torch.from_numpy(X)), dim=1)
-        errors = probabilities - F.one_hot(torch.from_numpy(y), probabilities.shape[1]).float()
-        return errors.norm(dim=1).numpy()
+        scores = []
+        inputs, targets = torch.from_numpy(X), torch.from_numpy(y)
+        for X_chunk, y_chunk in zip(torch.split(inputs, CHUNK), torch.split(targets, CHUNK)):
+            probabilities = F.softmax(model(X_chunk), dim=1)
+            scores.append((probabilities - F.one_hot(y_chunk, probabilities.shape[1]).float()).norm(dim=1))
+        return torch.cat(scores).numpy()
 
 
 def forgetting_counts(correct_history):
@@ -145,7 +167,7 @@ def record_training(data, config, recorder, seed, el2n_fraction=0.1, checkpoint_
     checkpoints = []
     bar = progress(total=config.steps, enabled=show_progress, desc="training (recording losses)")
     for t in range(config.steps + 1):
-        _, predictions = record_losses(recorder, model, X, y, return_predictions=True)
+        _, predictions = record_losses(recorder, model, X, y, return_predictions=True, **evaluation_chunks())
         correct[t] = predictions == data.y_train
         val_losses[t] = mean_loss(model, X_val, y_val)
         if t % checkpoint_every == 0 or t == config.steps:

@@ -298,3 +298,40 @@ def test_cli_rejects_bad_options(capsys):
 def test_plain_import_does_not_import_torch():
     code = "import sys, losslens, losslens.demo; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_estimate_counts_every_retrain_the_pruning_section_runs(monkeypatch):
+    from losslens import LDD
+    from losslens.demo import _pruning
+    from losslens.demo._estimate import Probe, estimate, retrains_per_seed
+    from losslens.demo._run import COUNTERFACTUAL_STAGE, PRUNING_STAGE, RECORDING_STAGE, DemoOptions
+
+    data = load_digits_data()
+    options = DemoOptions(n_seeds=2, n_workers=2, sections=("ldd", "pruning")).resolve()
+    config = TrainConfig(options.steps, options.batch_size, options.lr)
+    losses = np.cumsum(np.random.default_rng(0).random((len(data.y_train), 24)), axis=1)[:, ::-1].copy()
+    ldds = {k: LDD(n_domains=k, random_state=0, max_iter=5).fit(losses) for k in options.domain_counts}
+    jobs = []
+
+    def count(data, config, batch, n_workers, show_progress, desc):
+        jobs.extend(batch)
+        return np.zeros(len(batch))
+
+    monkeypatch.setattr(_pruning, "retrain_accuracies", count)
+    seeds = (0, 1)
+    rng = np.random.default_rng(1)
+    result = _pruning.pruning_experiment(data, config, options.fractions, seeds, ldds[options.domains],
+                                         rng.random(len(data.y_train)), rng.integers(0, 5, len(data.y_train)))
+    _pruning.domain_count_experiment(data, config, options.domain_count_fraction, seeds, ldds, result)
+    assert len(jobs) == len(seeds) * retrains_per_seed(options, len(_pruning.METHODS)) == 2 * 21
+
+    costs = Probe(image_threads=1e-3, step_threads=0.1, image_single=2e-3, step_single=0.3)
+    seconds = estimate(costs, options, data)
+    assert set(seconds) == {RECORDING_STAGE, PRUNING_STAGE}
+    n_images = len(data.y_train) + len(data.y_val)
+    assert seconds[RECORDING_STAGE] == pytest.approx((options.steps + 1) * n_images * 1e-3 + options.steps * 0.1
+                                                     + len(data.y_test) * 1e-3)
+    assert seconds[PRUNING_STAGE] == pytest.approx(21 * (options.steps * 0.3 + len(data.y_test) * 2e-3))
+    options.sections = ("counterfactual",)
+    assert estimate(costs, options, data)[COUNTERFACTUAL_STAGE] == pytest.approx(
+        options.steps * 11 * (0.1 + len(data.y_val) * 1e-3))

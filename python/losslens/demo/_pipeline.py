@@ -5,7 +5,8 @@ import losslens
 
 from . import _figures as figures
 from ._report import Report
-from ._run import EQ8_TOLERANCE, DemoOptions, _Stage, eq8_check, fit_ldd, loss_change_embedding
+from ._run import (COUNTERFACTUAL_STAGE, EQ8_TOLERANCE, PRUNING_STAGE, RECORDING_STAGE, DemoOptions, _Stage,
+                   eq8_check, fit_ldd, loss_change_embedding)
 
 
 def _load_data(options):
@@ -16,19 +17,30 @@ def _load_data(options):
     return load_digits_data(random_state=options.seed)
 
 
-def _record(data, options):
-    """Train with a LossRecorder on the reference set; return the loss matrix and the run."""
+def _set_threads(data, options):
+    """On 8x8 digits this small CNN runs fastest on one thread; the 28x28 images' loss vectors (a forward
+    pass over the whole reference set per step) use up to two."""
     import torch
 
-    from ._train import TrainConfig, record_training
-
-    # On 8x8 digits this small CNN runs fastest on one thread; the 28x28 images' loss vectors (a forward
-    # pass over the whole reference set per step) use up to two.
     torch.set_num_threads(1 if data.X_train.shape[2] * data.X_train.shape[3] < 28 * 28 else options.n_workers)
-    config = TrainConfig(options.steps, options.batch_size, options.lr)
+
+
+def _print_estimates(data, config, options):
+    """Time the CNN's operations, put the training sections' estimates in ``options.estimates``, print them."""
+    from ._estimate import describe, estimate, probe
+
+    options.estimates = estimate(probe(data, config, options.seed), options, data)
+    if options.show_progress:
+        print(f"[losslens demo] {describe(options.estimates)}", flush=True)
+
+
+def _record(data, config, options):
+    """Train with a LossRecorder on the reference set; return the loss matrix and the run."""
+    from ._train import record_training
+
     recorder = losslens.LossRecorder(len(data.y_train), dtype=np.float32)
     model, run = record_training(data, config, recorder, options.seed, show_progress=options.show_progress)
-    return config, recorder.losses, run
+    return recorder.losses, run
 
 
 def _ldd_sections(report, ldd, losses, val_losses, arrays):
@@ -96,9 +108,14 @@ def run_demo(options=None):
         report.text(f"Loss matrix read from {options.losses}: {losses.shape[0]} samples × {losses.shape[1]} "
                     "checkpoints. Without the data and the model only the decomposition sections are produced.")
     else:
+        from ._train import TrainConfig
+
         data = _load_data(options)
-        with _Stage(options, "training with loss recording"):
-            config, losses, run = _record(data, options)
+        config = TrainConfig(options.steps, options.batch_size, options.lr)
+        _set_threads(data, options)
+        _print_estimates(data, config, options)
+        with _Stage(options, RECORDING_STAGE):
+            losses, run = _record(data, config, options)
         report.section("Data and training")
         report.text(data.describe() + ".")
         report.text(f"Training: the LDD paper's simple CNN (conv 32, conv 64, dense 128), Adam lr {config.lr}, "
@@ -129,10 +146,10 @@ def run_demo(options=None):
 
     pruning = None
     if data is not None and "counterfactual" in sections:
-        with _Stage(options, "counterfactual domain removal"):
+        with _Stage(options, COUNTERFACTUAL_STAGE):
             counterfactual_section(report, data, config, run, ldd, options, arrays)
     if data is not None and "pruning" in sections:
-        with _Stage(options, "pruning retrains"):
+        with _Stage(options, PRUNING_STAGE):
             pruning = pruning_section(report, data, config, run, ldd, ldds_by_count, options, arrays)
     if data is not None and "polca" in sections and hasattr(losslens, "POLCA"):
         with _Stage(options, "POLCA"):

@@ -12,6 +12,11 @@ from ._data import MNIST_N_TRAIN, MNIST_N_VALIDATION
 #: Parts of the report that ``--sections`` chooses from, in report order.
 SECTIONS = ("ldd", "tsne", "counterfactual", "pruning", "polca", "dids")
 
+#: Names of the timed stages that ``_estimate`` predicts (the report's timing table shows both).
+RECORDING_STAGE = "training with loss recording"
+COUNTERFACTUAL_STAGE = "counterfactual domain removal"
+PRUNING_STAGE = "pruning retrains"
+
 
 @dataclass
 class DemoOptions:
@@ -39,6 +44,7 @@ class DemoOptions:
     domain_count_fraction: float = 0.10
     show_progress: bool = True
     timings: dict = field(default_factory=dict)
+    estimates: dict = field(default_factory=dict)
 
     def resolve(self):
         """Fill unset values from the preset: the paper's protocol on MNIST, a scaled one on digits."""

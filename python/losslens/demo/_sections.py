@@ -189,10 +189,13 @@ def availability_section(report, with_data, sections):
 
 
 def timing_section(report, options):
-    """Wall-clock time of each stage."""
+    """Wall-clock time of each stage, next to the estimate made before the run where there is one."""
     report.section("Run")
-    report.table(["stage", "seconds"], [[name, f"{seconds:.1f}"] for name, seconds in options.timings.items()]
-                 + [["total", f"{sum(options.timings.values()):.1f}"]])
+    estimated = options.estimates
+    report.table(["stage", "seconds", "estimated before the run"],
+                 [[name, f"{seconds:.1f}", f"{estimated[name]:.0f}" if name in estimated else ""]
+                  for name, seconds in options.timings.items()]
+                 + [["total", f"{sum(options.timings.values()):.1f}", ""]])
     report.text(f"Options: steps {options.steps}, batch {options.batch_size}, lr {options.lr}, K {options.domains}, "
                 f"alpha {options.alpha}, formulation {options.formulation}, refit {options.refit}, seed {options.seed}, "
                 f"pruning seeds {options.n_seeds}, retrain processes {options.n_workers}, quick {options.quick}, sections {','.join(options.sections)}.",

@@ -217,7 +217,7 @@ static PyMethodDef core_methods[] = {
     {"hdbscan_mst", (PyCFunction)(void (*)(void))ll_py_hdbscan_mst, METH_VARARGS | METH_KEYWORDS,
      "hdbscan_mst(X, metric, p, min_samples, alpha, algorithm, n_threads) -> (core_distances, mst in Prim order)."},
     {"hdbscan_condense", (PyCFunction)(void (*)(void))ll_py_hdbscan_condense, METH_VARARGS | METH_KEYWORDS,
-     "hdbscan_condense(mst, order, min_cluster_size) -> (linkage, (parent, child, lambda_val, child_size))."},
+     "hdbscan_condense(mst, min_cluster_size) -> (linkage, (parent, child, lambda_val, child_size)); mst sorted by weight."},
     {"hdbscan_select", (PyCFunction)(void (*)(void))ll_py_hdbscan_select, METH_VARARGS | METH_KEYWORDS,
      "hdbscan_select(parent, child, lambda_val, child_size, n_points, eom, epsilon, max_cluster_size, "
      "allow_single_cluster) -> (labels, probabilities, outlier_scores, persistence, selected)."},

@@ -28,21 +28,22 @@ PyObject *ll_py_hdbscan_mst(PyObject *self, PyObject *args, PyObject *kwargs) {
 }
 
 PyObject *ll_py_hdbscan_condense(PyObject *self, PyObject *args, PyObject *kwargs) {
-  static char *keywords[] = {"mst", "order", "min_cluster_size", NULL};
-  PyObject *mst_obj, *order_obj;
+  static char *keywords[] = {"mst", "min_cluster_size", NULL};
+  PyObject *mst_obj;
   ll_hdbscan_condense_options o;
   ll_hdbscan_condense_options_init(&o);
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOL", keywords, &mst_obj, &order_obj, &o.min_cluster_size))
-    return NULL;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OL", keywords, &mst_obj, &o.min_cluster_size)) return NULL;
   PyArrayObject *mst = ll_array(mst_obj, "mst", NPY_FLOAT64, 2, 2);
-  PyArrayObject *order = mst ? ll_array(order_obj, "order", NPY_INT64, 1, 1) : NULL;
-  if (order == NULL) return NULL;
+  if (mst == NULL) return NULL;
   npy_intp edges = PyArray_DIM(mst, 0);
-  if (PyArray_DIM(mst, 1) != 3 || PyArray_DIM(order, 0) != edges || edges < 1) {
-    PyErr_SetString(PyExc_ValueError, "mst must have shape (n - 1, 3) with n >= 2 and order length n - 1");
+  if (PyArray_DIM(mst, 1) != 3 || edges < 1) {
+    PyErr_SetString(PyExc_ValueError, "mst must have shape (n - 1, 3) with n >= 2");
     return NULL;
   }
+  /* The header's row bound; Swift rejects min_cluster_size < 2 before writing. */
   npy_intp n = edges + 1, capacity = 2 * n + 1, link_dims[2] = {edges, 4};
+  if (o.min_cluster_size >= 2 && n + 2 * (n / o.min_cluster_size) + 2 < capacity)
+    capacity = n + 2 * (n / o.min_cluster_size) + 2;
   PyArrayObject *link = ll_new_array(2, link_dims, NPY_FLOAT64), *parent = ll_new_array(1, &capacity, NPY_INT64),
                 *child = ll_new_array(1, &capacity, NPY_INT64), *lambda = ll_new_array(1, &capacity, NPY_FLOAT64),
                 *size = ll_new_array(1, &capacity, NPY_INT64);
@@ -51,9 +52,9 @@ PyObject *ll_py_hdbscan_condense(PyObject *self, PyObject *args, PyObject *kwarg
   char err[LL_ERR_LEN] = "";
   int status;
   int64_t rows = 0;
-  LL_CALL_NOGIL(status, ll_hdbscan_condense_f64(PyArray_DATA(mst), PyArray_DATA(order), n, &o, PyArray_DATA(link),
-                                                PyArray_DATA(parent), PyArray_DATA(child), PyArray_DATA(lambda),
-                                                PyArray_DATA(size), &rows, err, sizeof err));
+  LL_CALL_NOGIL(status, ll_hdbscan_condense_f64(PyArray_DATA(mst), n, &o, PyArray_DATA(link), PyArray_DATA(parent),
+                                                PyArray_DATA(child), PyArray_DATA(lambda), PyArray_DATA(size), &rows,
+                                                err, sizeof err));
   if (ll_finish(status, err, outputs) == NULL) return NULL;
   PyObject *result = Py_BuildValue("(O(NNNN))", link, head(parent, rows), head(child, rows), head(lambda, rows),
                                    head(size, rows));

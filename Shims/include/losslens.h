@@ -30,7 +30,7 @@ extern "C" {
 
 /** ABI version of this header; `ll_abi_version()` must return the same number. Bumped whenever a
  *  signature, an options struct or an enum changes. */
-#define LL_ABI_VERSION 2
+#define LL_ABI_VERSION 3
 
 /** Status codes. */
 typedef enum ll_status {
@@ -215,15 +215,15 @@ typedef struct ll_hdbscan_condense_options {
 void ll_hdbscan_condense_options_init(ll_hdbscan_condense_options *options);
 
 /**
- * Single-linkage tree of a spanning tree over `n_points` points whose edges (mst rows as above)
- * are merged in `order` (a permutation sorting the weights), and that tree condensed with
- * min_cluster_size. Outputs: linkage[(n-1)*4] in SciPy format; parent/child/lambda_val/child_size
- * with capacity 2n rows and the number of rows written in *condensed_rows.
+ * Single-linkage tree of a spanning tree over `n_points` points whose n_points - 1 edges (mst rows
+ * as above) are sorted by weight, merged in that row order (ties as sorted), and that tree condensed
+ * with min_cluster_size. Outputs: linkage[(n-1)*4] in SciPy format; parent/child/lambda_val/child_size
+ * with capacity min(2n + 1, n + 2 * (n / min_cluster_size) + 2) rows (integer division) and the
+ * number of rows written in *condensed_rows. Unsorted, malformed or non-spanning rows: LL_EINVAL.
  */
-int32_t ll_hdbscan_condense_f64(const double *mst, const int64_t *order, int64_t n_points,
-                                const ll_hdbscan_condense_options *options, double *linkage, int64_t *parent,
-                                int64_t *child, double *lambda_val, int64_t *child_size, int64_t *condensed_rows,
-                                char *err, int64_t err_len);
+int32_t ll_hdbscan_condense_f64(const double *mst, int64_t n_points, const ll_hdbscan_condense_options *options,
+                                double *linkage, int64_t *parent, int64_t *child, double *lambda_val,
+                                int64_t *child_size, int64_t *condensed_rows, char *err, int64_t err_len);
 
 /** Which clusters ll_hdbscan_select keeps. */
 typedef enum ll_hdbscan_selection {

@@ -26,15 +26,25 @@ public struct CondensedTree: Sendable {
     return Swift.max(1, top - pointCount + 1)
   }
 
-  /// An empty tree over `pointCount` points, to be filled with `append`.
-  public init(pointCount: Int) {
+  /// An empty tree over `pointCount` points with room for `capacity` rows, to be filled with `append`.
+  public init(pointCount: Int, capacity: Int = 0) {
     self.pointCount = pointCount
     parent = []; child = []; lambda = []; childSize = []
+    parent.reserveCapacity(capacity); child.reserveCapacity(capacity)
+    lambda.reserveCapacity(capacity); childSize.reserveCapacity(capacity)
   }
 
   /// Appends one row (used to rebuild a tree handed in by a caller).
   public mutating func append(parent p: Int, child c: Int, lambda value: Double, childSize size: Int) {
     parent.append(p); child.append(c); lambda.append(value); childSize.append(size)
+  }
+
+  /// Most rows a tree over `n` points condensed with `minClusterSize` can have,
+  /// `min(2n + 1, n + 2⌊n / minClusterSize⌋ + 2)`: every point falls out once, and each split into
+  /// two clusters of at least `minClusterSize` points adds two rows, with fewer such splits than
+  /// `n / minClusterSize`.
+  public static func rowBound(pointCount n: Int, minClusterSize: Int) -> Int {
+    Swift.min(2 * n + 1, n + 2 * (n / Swift.max(1, minClusterSize)) + 2)
   }
 
   /// Condenses `linkage` with `minClusterSize ≥ 1`.
@@ -44,9 +54,7 @@ public struct CondensedTree: Sendable {
     let n = linkage.pointCount
     pointCount = n
     parent = []; child = []; lambda = []; childSize = []
-    // Every point falls out once; each split into two clusters of at least minClusterSize adds two
-    // rows, and there are fewer such splits than n / minClusterSize.
-    let rows = n + 2 * (n / Swift.max(1, minClusterSize)) + 2
+    let rows = CondensedTree.rowBound(pointCount: n, minClusterSize: minClusterSize)
     parent.reserveCapacity(rows); child.reserveCapacity(rows)
     lambda.reserveCapacity(rows); childSize.reserveCapacity(rows)
     guard n > 1 else { return }

@@ -19,23 +19,4 @@ public struct SpanningTree: Sendable {
 
   /// Number of edges.
   public var count: Int { weight.count }
-
-  /// `true` when the edges connect all `pointCount` points (n − 1 edges, no cycle).
-  ///
-  /// - Complexity: near-linear.
-  public func isSpanning(pointCount n: Int) -> Bool {
-    guard count == n - 1 else { return false }
-    var root = Array(0..<n)
-    func find(_ x: Int) -> Int {
-      var x = x
-      while root[x] != x { root[x] = root[root[x]]; x = root[x] }
-      return x
-    }
-    for e in 0..<count {
-      let a = find(source[e]), b = find(target[e])
-      if a == b { return false }
-      root[a] = b
-    }
-    return true
-  }
 }

@@ -3,5 +3,5 @@ public enum LossLensVersion {
   /// The library version, kept equal to the Python package's `__version__`.
   public static let library = "0.1.0"
   /// The C ABI version; the extension refuses a library with a different one.
-  public static let abi: Int32 = 2
+  public static let abi: Int32 = 3
 }

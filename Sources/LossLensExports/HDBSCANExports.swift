@@ -38,7 +38,9 @@ private struct SpanningTreeWriter: SpaceConsumer {
     write(try SpanningTreeBuilder.build(space, minSamples: minSamples, alpha: alpha, threads: threads, core: core))
   }
 
+  /// Copies the edges out, once the builder's scratch is handed back (`releaseFreedMemory`).
   func write(_ tree: SpanningTree) {
+    releaseFreedMemory()
     for e in 0..<tree.count {
       mst[3 * e] = Double(tree.source[e]); mst[3 * e + 1] = Double(tree.target[e]); mst[3 * e + 2] = tree.weight[e]
     }
@@ -84,40 +86,49 @@ public func ll_hdbscan_condense_options_init(_ options: InOut<ll_hdbscan_condens
   options?.pointee = ll_hdbscan_condense_options(min_cluster_size: 5)
 }
 
+/// The single-linkage tree of `n − 1` checked, sorted `mst` rows, written to `linkageOut`, and that
+/// tree condensed. The linkage is released on return, before the caller copies the condensed rows out.
+private func condense(
+  _ mst: UnsafePointer<Double>, pointCount n: Int, minClusterSize: Int, linkageOut: InOut<Double>
+) throws(LossLensError) -> CondensedTree {
+  guard let linkage = SingleLinkage(pointCount: n, edge: { e in (Int(mst[3 * e]), Int(mst[3 * e + 1]), mst[3 * e + 2]) })
+  else { throw .invalid("mst does not span the points") }
+  let link = try required(linkageOut, "linkage")
+  for e in 0..<(n - 1) {
+    link[4 * e] = Double(linkage.left[e]); link[4 * e + 1] = Double(linkage.right[e])
+    link[4 * e + 2] = linkage.distance[e]; link[4 * e + 3] = Double(linkage.size[e])
+  }
+  let condensed = CondensedTree(linkage: linkage, minClusterSize: minClusterSize)
+  guard condensed.count <= CondensedTree.rowBound(pointCount: n, minClusterSize: minClusterSize) else {
+    throw LossLensError(.numericalFailure, "the condensed tree outgrew its bound")
+  }
+  return condensed
+}
+
 @_cdecl("ll_hdbscan_condense_f64")
 public func ll_hdbscan_condense_f64(
-  _ mstIn: In<Double>, _ orderIn: In<Int64>, _ nPoints: Int64, _ options: In<ll_hdbscan_condense_options>,
-  _ linkageOut: InOut<Double>, _ parentOut: InOut<Int64>, _ childOut: InOut<Int64>, _ lambdaOut: InOut<Double>,
-  _ sizeOut: InOut<Int64>, _ condensedRows: InOut<Int64>, _ err: InOut<CChar>, _ errLength: Int64
+  _ mstIn: In<Double>, _ nPoints: Int64, _ options: In<ll_hdbscan_condense_options>, _ linkageOut: InOut<Double>,
+  _ parentOut: InOut<Int64>, _ childOut: InOut<Int64>, _ lambdaOut: InOut<Double>, _ sizeOut: InOut<Int64>,
+  _ condensedRows: InOut<Int64>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
-    let minClusterSize = try readOptions(options).min_cluster_size
+    let minClusterSize = Int(try readOptions(options).min_cluster_size)
     let (n, _) = try matrixShape(nPoints, 4, "n_points")
     guard n >= 2 else { throw .invalid("n_points must be >= 2 (got \(n))") }
     guard minClusterSize >= 2 else { throw .invalid("min_cluster_size must be >= 2 (got \(minClusterSize))") }
-    let mst = try required(mstIn, "mst"), orderPointer = try required(orderIn, "order")
-    var tree = SpanningTree(capacity: n - 1)
-    var seen = [Bool](repeating: false, count: n - 1)
-    var order = [Int](repeating: 0, count: n - 1)
+    // The rows are read in place: checked once here, then handed to the merge as they are.
+    let mst = try required(mstIn, "mst")
+    var previous = 0.0
     for e in 0..<(n - 1) {
       let a = mst[3 * e], b = mst[3 * e + 1], w = mst[3 * e + 2]
       guard a >= 0, a < Double(n), b >= 0, b < Double(n), a == a.rounded(), b == b.rounded(), w >= 0 else {
         throw .invalid("mst row \(e) is malformed")
       }
-      tree.source.append(Int(a)); tree.target.append(Int(b)); tree.weight.append(w)
-      let o = Int(orderPointer[e])
-      guard o >= 0, o < n - 1, !seen[o] else { throw .invalid("order must be a permutation of the mst rows") }
-      seen[o] = true
-      order[e] = o
+      guard w >= previous else { throw .invalid("mst rows must be sorted by weight (row \(e) is lighter than row \(e - 1))") }
+      previous = w
     }
-    guard tree.isSpanning(pointCount: n) else { throw .invalid("mst does not span the points") }
-    let linkage = SingleLinkage(tree: tree, pointCount: n, order: order)
-    let link = try required(linkageOut, "linkage")
-    for e in 0..<(n - 1) {
-      link[4 * e] = Double(linkage.left[e]); link[4 * e + 1] = Double(linkage.right[e])
-      link[4 * e + 2] = linkage.distance[e]; link[4 * e + 3] = Double(linkage.size[e])
-    }
-    let condensed = CondensedTree(linkage: linkage, minClusterSize: Int(minClusterSize))
+    let condensed = try condense(mst, pointCount: n, minClusterSize: minClusterSize, linkageOut: linkageOut)
+    releaseFreedMemory()   // the linkage's pages, before the condensed rows are written
     let parent = try required(parentOut, "parent"), child = try required(childOut, "child")
     let lambda = try required(lambdaOut, "lambda_val"), size = try required(sizeOut, "child_size")
     for r in 0..<condensed.count {
@@ -132,6 +143,27 @@ public func ll_hdbscan_condense_f64(
 public func ll_hdbscan_select_options_init(_ options: InOut<ll_hdbscan_select_options>) {
   options?.pointee = ll_hdbscan_select_options(
     selection: LL_HDBSCAN_EOM, epsilon: 0, max_cluster_size: 0, allow_single_cluster: 0)
+}
+
+/// A caller's condensed-tree columns.
+private struct CondensedRows {
+  let parent: UnsafePointer<Int64>, child: UnsafePointer<Int64>, lambda: UnsafePointer<Double>
+  let size: UnsafePointer<Int64>, count: Int
+}
+
+/// The flat clustering and GLOSH scores of the checked `rows` over `n` points. The tree rebuilt from
+/// the rows is released on return, before the caller writes its outputs.
+private func select(
+  _ rows: CondensedRows, pointCount n: Int, _ options: SelectionOptions
+) throws(LossLensError) -> (FlatClustering, [Double]) {
+  var tree = CondensedTree(pointCount: n, capacity: rows.count)
+  for r in 0..<rows.count {
+    let p = Int(rows.parent[r]), c = Int(rows.child[r]), size = rows.size[r]
+    guard p >= n, p < 2 * n, c >= 0, c < 2 * n, c < n || c > p, (c >= n) == (size > 1),
+          size >= 1 else { throw .invalid("condensed tree row \(r) is malformed") }
+    tree.append(parent: p, child: c, lambda: rows.lambda[r], childSize: Int(size))
+  }
+  return (tree.flatClustering(options), tree.outlierScores())
 }
 
 @_cdecl("ll_hdbscan_select_f64")
@@ -154,21 +186,16 @@ public func ll_hdbscan_select_f64(
     guard o.epsilon >= 0, o.epsilon.isFinite else {
       throw .invalid("cluster_selection_epsilon must be finite and >= 0")
     }
-    let parent = try required(parentIn, "parent"), child = try required(childIn, "child")
-    let lambda = try required(lambdaIn, "lambda_val"), size = try required(sizeIn, "child_size")
-    var tree = CondensedTree(pointCount: n)
-    for r in 0..<count {
-      let p = Int(parent[r]), c = Int(child[r])
-      guard p >= n, p < 2 * n, c >= 0, c < 2 * n, c < n || c > p, (c >= n) == (size[r] > 1),
-            size[r] >= 1 else { throw .invalid("condensed tree row \(r) is malformed") }
-      tree.append(parent: p, child: c, lambda: lambda[r], childSize: Int(size[r]))
-    }
-    let flat = tree.flatClustering(SelectionOptions(
-      excessOfMass: excessOfMass, epsilon: o.epsilon, maxClusterSize: Int(o.max_cluster_size),
-      allowSingleCluster: o.allow_single_cluster != 0))
+    let (flat, scores) = try select(
+      CondensedRows(parent: try required(parentIn, "parent"), child: try required(childIn, "child"),
+                    lambda: try required(lambdaIn, "lambda_val"), size: try required(sizeIn, "child_size"),
+                    count: count),
+      pointCount: n,
+      SelectionOptions(excessOfMass: excessOfMass, epsilon: o.epsilon, maxClusterSize: Int(o.max_cluster_size),
+                       allowSingleCluster: o.allow_single_cluster != 0))
+    releaseFreedMemory()   // the rebuilt tree's pages, before the outputs are written
     let labels = try required(labelsOut, "labels"), probabilities = try required(probabilitiesOut, "probabilities")
     let outlier = try required(outlierOut, "outlier_scores")
-    let scores = tree.outlierScores()
     for i in 0..<n {
       labels[i] = Int64(flat.labels[i]); probabilities[i] = flat.probabilities[i]; outlier[i] = scores[i]
     }

@@ -28,6 +28,14 @@ CONDENSED_TREE_DTYPE = np.dtype(
 )
 
 
+def condensed_tree(parent, child, lambda_val, child_size):
+    """The ``hdbscan`` package's record array of a condensed tree's columns."""
+    condensed = np.empty(parent.shape[0], dtype=CONDENSED_TREE_DTYPE)
+    condensed["parent"], condensed["child"] = parent, child
+    condensed["lambda_val"], condensed["child_size"] = lambda_val, child_size
+    return condensed
+
+
 class HDBSCAN(ClusterMixin, BaseEstimator):
     """Hierarchical density-based clustering (HDBSCAN*).
 
@@ -203,20 +211,15 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         # Mutual-reachability weights tie often (every edge ending at a core distance); both
         # references order the Prim edges with NumPy's default argsort, so the same call here
         # reproduces their dendrogram.
-        # The edges are kept once, in that order (the unsorted copy is dropped before condensing).
+        # The edges are kept once, in that order (the unsorted copy is dropped before condensing),
+        # and merged in it.
         mst = mst[np.argsort(mst[:, 2])]
-        linkage, (parent, child, lambda_val, child_size) = _core.hdbscan_condense(
-            mst, np.arange(mst.shape[0], dtype=np.int64), int(self.min_cluster_size))
-        # Copies release the condensing buffers, which have room for 2n + 1 rows.
-        parent, child, lambda_val, child_size = (a.copy() for a in (parent, child, lambda_val, child_size))
+        linkage, columns = _core.hdbscan_condense(mst, int(self.min_cluster_size))
         labels, probabilities, outliers, persistence, selected = _core.hdbscan_select(
-            parent, child, lambda_val, child_size, n, self.cluster_selection_method == "eom",
-            float(self.cluster_selection_epsilon), int(self.max_cluster_size or 0), bool(self.allow_single_cluster))
-
-        condensed = np.empty(parent.shape[0], dtype=CONDENSED_TREE_DTYPE)
-        condensed["parent"], condensed["child"] = parent, child
-        condensed["lambda_val"], condensed["child_size"] = lambda_val, child_size
-        self.condensed_tree_ = condensed
+            *columns, n, self.cluster_selection_method == "eom", float(self.cluster_selection_epsilon),
+            int(self.max_cluster_size or 0), bool(self.allow_single_cluster))
+        self.condensed_tree_ = condensed_tree(*columns)
+        del columns
         self.single_linkage_tree_ = linkage
         self.minimum_spanning_tree_ = mst
         self.core_distances_ = core
@@ -227,12 +230,16 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         self._prediction_cache = None
 
         total = X.shape[0]
-        self.labels_ = np.full(total, -1, dtype=np.intp)
-        self.probabilities_ = np.zeros(total)
-        self.outlier_scores_ = np.ones(total)
-        self.labels_[finite] = labels
-        self.probabilities_[finite] = probabilities
-        self.outlier_scores_[finite] = outliers
+        if n == total:  # every row clustered: the outputs are the attributes, no second copy
+            self.labels_ = labels.astype(np.intp, copy=False)
+            self.probabilities_, self.outlier_scores_ = probabilities, outliers
+        else:
+            self.labels_ = np.full(total, -1, dtype=np.intp)
+            self.probabilities_ = np.zeros(total)
+            self.outlier_scores_ = np.ones(total)
+            self.labels_[finite] = labels
+            self.probabilities_[finite] = probabilities
+            self.outlier_scores_[finite] = outliers
         for kind, rows in (("infinite", infinite), ("missing", missing)):
             if rows is not None:
                 self.labels_[rows] = _OUTLIER_ENCODING[kind]["label"]

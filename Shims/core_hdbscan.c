@@ -14,7 +14,7 @@ PyObject *ll_py_hdbscan_mst(PyObject *self, PyObject *args, PyObject *kwargs) {
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO&dLdO&|O", keywords, &x_obj, ll_enum_converter, &o.metric, &o.p,
                                    &o.min_samples, &o.alpha, ll_enum_converter, &o.algorithm, &threads_obj))
     return NULL;
-  PyArrayObject *x = ll_array(x_obj, "X", NPY_FLOAT64, 2, 2);
+  PyArrayObject *x = ll_array(x_obj, "X", LL_REAL, 2, 2);
   if (x == NULL || ll_parse_threads(threads_obj, &o.n_threads) < 0) return NULL;
   npy_intp n = PyArray_DIM(x, 0), mst_dims[2] = {n > 0 ? n - 1 : 0, 3};
   PyArrayObject *core = ll_new_array(1, &n, NPY_FLOAT64), *mst = ll_new_array(2, mst_dims, NPY_FLOAT64);
@@ -22,8 +22,8 @@ PyObject *ll_py_hdbscan_mst(PyObject *self, PyObject *args, PyObject *kwargs) {
   if (result == NULL) return NULL;
   char err[LL_ERR_LEN] = "";
   int status;
-  LL_CALL_NOGIL(status, ll_hdbscan_mst_f64(PyArray_DATA(x), n, PyArray_DIM(x, 1), &o, PyArray_DATA(core),
-                                           PyArray_DATA(mst), err, sizeof err));
+  LL_CALL_REAL(status, PyArray_TYPE(x), ll_hdbscan_mst, PyArray_DATA(x), n, PyArray_DIM(x, 1), &o,
+               PyArray_DATA(core), PyArray_DATA(mst), err, sizeof err);
   return ll_finish(status, err, result);
 }
 

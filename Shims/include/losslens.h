@@ -204,9 +204,13 @@ void ll_hdbscan_mst_options_init(ll_hdbscan_mst_options *options);
  * mst[(rows-1)*3] holds rows (source, target, weight) of the tree of the mutual-reachability
  * distance max(core_a, core_b, d(a, b) / alpha) in the order Prim's algorithm grown from point 0
  * adds them (ties to the lowest index). The k-d tree's edges are listed in that order too (equal
- * to Prim's unless weights tie).
+ * to Prim's unless weights tie). Distances are computed in double: the _f32 twin gives the
+ * results of _f64 on the same values; its k-d tree reads `x` in place (LL_HDBSCAN_PRIM works on
+ * a double copy).
  */
 int32_t ll_hdbscan_mst_f64(const double *x, int64_t rows, int64_t cols, const ll_hdbscan_mst_options *options,
+                           double *core, double *mst, char *err, int64_t err_len);
+int32_t ll_hdbscan_mst_f32(const float *x, int64_t rows, int64_t cols, const ll_hdbscan_mst_options *options,
                            double *core, double *mst, char *err, int64_t err_len);
 
 typedef struct ll_hdbscan_condense_options {

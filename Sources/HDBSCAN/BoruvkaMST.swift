@@ -19,38 +19,39 @@ public enum BoruvkaMST {
   /// only the nearest few points), but every edge kept is a lightest edge leaving its component
   /// and edges closing a cycle are dropped, so the tree is minimal, with Prim's weights. Later
   /// rounds start each search from the lightest table edge leaving the component.
-  /// - Complexity: O(n log² n) expected in low dimension; O(n) memory (about 80 bytes per point).
-  public static func edges(
-    _ tree: KDTree, neighbours table: NeighbourTable, core: UnsafePointer<Double>, alpha: Double, threads: Int
-  ) throws(LossLensError) -> [(Int, Int, Double)] {
+  /// - Complexity: O(n log² n) expected in low dimension; O(n) memory (about 70 bytes per point,
+  ///   32-bit point ids).
+  public static func edges<S>(
+    _ tree: KDTree<S>, neighbours table: NeighbourTable, core: UnsafePointer<Double>, alpha: Double, threads: Int
+  ) throws(LossLensError) -> [(Int32, Int32, Double)] {
     let round = BoruvkaRound(tree: tree, table: table, core: core, alpha: alpha)
     defer { round.deallocate() }
     let n = tree.count
     var components = UnionFind(count: n)   // over tree positions
-    var edges: [(Int, Int, Double)] = []   // original indices
+    var edges: [(Int32, Int32, Double)] = []   // original indices
     edges.reserveCapacity(n - 1)
     round.seed(threads: threads)
     for p in 0..<n where round.bestTo[p] >= 0 {
-      let t = round.bestTo[p]
-      if components.union(p, t) { edges.append((tree.index[p], tree.index[t], round.bestWeight[p])) }
+      let t = Int(round.bestTo[p])
+      if components.union(p, t) { edges.append(round.edge(p, t)) }
     }
     // Lightest edge per component (by root) reuses the far-end buffer of the previous round.
     let chosen = round.chosen
     while edges.count < n - 1 {
       try Cancellation.check()
-      for p in 0..<n { round.componentAt[p] = components.find(p) }
+      for p in 0..<n { round.componentAt[p] = Int32(components.find(p)) }
       round.search(threads: threads)
       // Lightest edge per component (by root), by (weight, smaller end, larger end).
       for p in 0..<n { chosen[p] = -1 }
       var found = false
       for p in 0..<n where round.bestTo[p] >= 0 {
-        let c = round.componentAt[p], q = chosen[c]
-        if q < 0 || round.lighter(p, than: q) { chosen[c] = p; found = true }
+        let c = Int(round.componentAt[p]), q = Int(chosen[c])
+        if q < 0 || round.lighter(p, than: q) { chosen[c] = Int32(p); found = true }
       }
       guard found else { throw LossLensError(.numericalFailure, "Borůvka: no outgoing edge found") }
       for c in 0..<n where chosen[c] >= 0 {
-        let p = chosen[c], t = round.bestTo[p]
-        if components.union(p, t) { edges.append((tree.index[p], tree.index[t], round.bestWeight[p])) }
+        let p = Int(chosen[c]), t = Int(round.bestTo[p])
+        if components.union(p, t) { edges.append(round.edge(p, t)) }
       }
     }
     return edges
@@ -58,22 +59,22 @@ public enum BoruvkaMST {
 }
 
 /// Buffers of Borůvka's rounds over a k-d tree, shared by the threads that search from disjoint points.
-final class BoruvkaRound: @unchecked Sendable {
-  let tree: KDTree, table: NeighbourTable, alpha: Double
+final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
+  let tree: KDTree<S>, table: NeighbourTable, alpha: Double
   /// Core distances in tree order, and the smallest core distance under each node.
   let coreAt: UnsafeMutablePointer<Double>, nodeMinCore: UnsafeMutablePointer<Double>
   /// Component (root position) of each point, and of each node whose points share one (else −1).
-  let componentAt: UnsafeMutablePointer<Int>, nodeComponent: UnsafeMutablePointer<Int>
+  let componentAt: UnsafeMutablePointer<Int32>, nodeComponent: UnsafeMutablePointer<Int>
   /// Lightest edge found from each point: weight and far end (tree position, −1: none).
-  let bestWeight: UnsafeMutablePointer<Double>, bestTo: UnsafeMutablePointer<Int>
+  let bestWeight: UnsafeMutablePointer<Double>, bestTo: UnsafeMutablePointer<Int32>
   /// Weight of some edge leaving each component (by root), shared by the searches of its points to
   /// prune: any such weight bounds the component's lightest edge from above. Threads may race on
   /// it; a lost update only weakens pruning, since every stored value is a real edge's weight.
   let componentBound: UnsafeMutablePointer<Double>
   /// The point holding each component's lightest edge (by root), between rounds.
-  let chosen: UnsafeMutablePointer<Int>
+  let chosen: UnsafeMutablePointer<Int32>
 
-  init(tree: KDTree, table: NeighbourTable, core: UnsafePointer<Double>, alpha: Double) {
+  init(tree: KDTree<S>, table: NeighbourTable, core: UnsafePointer<Double>, alpha: Double) {
     self.tree = tree
     self.table = table
     self.alpha = alpha
@@ -113,9 +114,14 @@ final class BoruvkaRound: @unchecked Sendable {
 
   /// `true` when the best edge found from `p` precedes the one from `q`.
   func lighter(_ p: Int, than q: Int) -> Bool {
-    let a = (tree.index[p], tree.index[bestTo[p]], bestWeight[p])
-    let b = (tree.index[q], tree.index[bestTo[q]], bestWeight[q])
+    let a = (tree.index[p], tree.index[Int(bestTo[p])], bestWeight[p])
+    let b = (tree.index[q], tree.index[Int(bestTo[q])], bestWeight[q])
     return EdgeOrder.less(a, b)
+  }
+
+  /// The best edge found from `p`, to `t`, by original indices (n < 2³¹).
+  func edge(_ p: Int, _ t: Int) -> (Int32, Int32, Double) {
+    (Int32(truncatingIfNeeded: tree.index[p]), Int32(truncatingIfNeeded: tree.index[t]), bestWeight[p])
   }
 
   /// First round from the table alone: `bestTo[p]` is the first table neighbour (in edge order) of
@@ -132,7 +138,7 @@ final class BoruvkaRound: @unchecked Sendable {
           guard t >= 0, coreAt[t] <= ci else { continue }
           if weight(ci, coreAt[t], tree.distanceSquared(t, q)) <= ci && precedes(ci, p, t, ci, bj) { bj = t }
         }
-        bestTo[p] = bj
+        bestTo[p] = Int32(truncatingIfNeeded: bj)
         bestWeight[p] = ci
       }
     }
@@ -145,9 +151,9 @@ final class BoruvkaRound: @unchecked Sendable {
     for node in stride(from: nodes - 1, through: 0, by: -1) {
       let l = tree.left[node]
       if l < 0 {
-        let c = componentAt[tree.start[node]]
+        let c = Int(componentAt[tree.start[node]])
         var uniform = true
-        for t in tree.start[node]..<tree.end[node] where componentAt[t] != c { uniform = false; break }
+        for t in tree.start[node]..<tree.end[node] where Int(componentAt[t]) != c { uniform = false; break }
         nodeComponent[node] = uniform ? c : -1
       } else {
         let a = nodeComponent[l], b = nodeComponent[tree.right[node]]
@@ -167,11 +173,11 @@ final class BoruvkaRound: @unchecked Sendable {
           if precedes(w, p, t, bw, bj) { bw = w; bj = t }
         }
         bestWeight[p] = bw
-        bestTo[p] = bj
+        bestTo[p] = Int32(truncatingIfNeeded: bj)
       }
     }
-    for p in 0..<n where bestWeight[p] < componentBound[componentAt[p]] {
-      componentBound[componentAt[p]] = bestWeight[p]
+    for p in 0..<n where bestWeight[p] < componentBound[Int(componentAt[p])] {
+      componentBound[Int(componentAt[p])] = bestWeight[p]
     }
     // Leaves whose points share a component search once for all of them; others point by point.
     parallelFor(tree.leaves.count, grain: 16, threads: threads) { range in
@@ -212,7 +218,7 @@ final class BoruvkaRound: @unchecked Sendable {
     let s = tree.start[leaf], e = tree.end[leaf], q = tree.point(p)
     var limit = Swift.min(limit, bw), limit2 = reach(limit)
     if tree.vectorLeaves { tree.distancesSquared(s, e, q, into: scratch) }
-    for t in s..<e where componentAt[t] != c && coreAt[t] <= limit {
+    for t in s..<e where Int(componentAt[t]) != c && coreAt[t] <= limit {
       let d2 = tree.vectorLeaves ? scratch[t - s] : tree.distanceSquared(t, q, limit2: limit2)
       guard d2 <= limit2 else { continue }
       let w = weight(ci, coreAt[t], d2)
@@ -232,10 +238,9 @@ final class BoruvkaRound: @unchecked Sendable {
   @inline(__always) private func searchFrom(
     point p: Int, stack: inout [(Int, Double)], scratch: UnsafeMutablePointer<Double>
   ) {
-    let c = componentAt[p], ci = coreAt[p]
-    var bw = bestWeight[p], bj = bestTo[p]
+    let c = Int(componentAt[p]), ci = coreAt[p]
+    var bw = bestWeight[p], bj = Int(bestTo[p])
     if ci > componentBound[c] { return }
-    let qk = tree.key(p)
     var limit = Swift.min(bw, componentBound[c])
     stack.removeAll(keepingCapacity: true)
     stack.append((0, 0))
@@ -248,13 +253,13 @@ final class BoruvkaRound: @unchecked Sendable {
         limit = Swift.min(limit, bw)
       } else {
         let r = tree.right[node]
-        let bl = tree.boxDistanceSquared(l, qk), br = tree.boxDistanceSquared(r, qk)
-        KDTree.pushNearerLast(&stack, l, bl, r, br)
+        let bl = tree.boxDistanceSquared(l, position: p), br = tree.boxDistanceSquared(r, position: p)
+        KDTree<S>.pushNearerLast(&stack, l, bl, r, br)
       }
       limit = Swift.min(limit, componentBound[c])
     }
     bestWeight[p] = bw
-    bestTo[p] = bj
+    bestTo[p] = Int32(truncatingIfNeeded: bj)
     if bj >= 0 && bw < componentBound[c] { componentBound[c] = bw }
   }
 
@@ -275,20 +280,20 @@ final class BoruvkaRound: @unchecked Sendable {
       if l < 0 {
         for p in first..<end {
           let ci = coreAt[p]
-          var bw = bestWeight[p], bj = bestTo[p]
+          var bw = bestWeight[p], bj = Int(bestTo[p])
           let own = Swift.min(limit, bw)
           if ci > own { continue }
-          let box = tree.boxDistanceSquared(node, tree.key(p))
+          let box = tree.boxDistanceSquared(node, position: p)
           if Swift.max(nodeMinCore[node], scaledLowerBound(box)) > own { continue }
           scan(leaf: node, from: p, c, ci, &bw, &bj, limit: limit, scratch: scratch)
           bestWeight[p] = bw
-          bestTo[p] = bj
+          bestTo[p] = Int32(truncatingIfNeeded: bj)
           if bj >= 0 { limit = Swift.min(limit, bw) }
         }
       } else {
         let r = tree.right[node]
         let bl = tree.boxGapSquared(l, leaf), br = tree.boxGapSquared(r, leaf)
-        KDTree.pushNearerLast(&stack, l, bl, r, br)
+        KDTree<S>.pushNearerLast(&stack, l, bl, r, br)
       }
       limit = Swift.min(limit, componentBound[c])
     }

@@ -19,13 +19,13 @@ extension KDTree {
     var largest = 0.0
     for t in 0..<count {
       let row = point(t)
-      for f in 0..<dim { mean[f] += row[f]; largest = Swift.max(largest, abs(row[f])) }
+      for f in 0..<dim { mean[f] += Double(row[f]); largest = Swift.max(largest, abs(Double(row[f]))) }
     }
     for f in 0..<dim { mean[f] /= Double(count) }
     for t in 0..<count {
       var s = 0.0
       let row = point(t)
-      for f in 0..<dim { let v = row[f] - mean[f]; centred[t * dim + f] = v; s += v * v }
+      for f in 0..<dim { let v = Double(row[f]) - mean[f]; centred[t * dim + f] = v; s += v * v }
       norms[t] = s
     }
     // Far above the rounding of centring and of the gemm formula (relative 1e-13 of the scale).

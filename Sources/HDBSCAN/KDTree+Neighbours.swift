@@ -68,7 +68,7 @@ extension KDTree {
               let best = bestAll + (p - first) * width, found = foundAll + (p - first) * width
               defer { reach = Swift.max(reach, best[last]) }
               let q = point(p)
-              if node != home && beyond(boxSquared: boxDistanceSquared(node, key(p)), best[last]) {
+              if node != home && beyond(boxSquared: boxDistanceSquared(node, position: p), best[last]) {
                 continue
               }
               if vectorLeaves { distancesSquared(s, e, q, into: scratch) }

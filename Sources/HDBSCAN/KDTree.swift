@@ -1,4 +1,11 @@
-/// A k-d tree over row-major points for exact Euclidean nearest-neighbour and Borůvka queries.
+import LossLensCore
+
+/// A k-d tree over row-major points of scalar type `S` (`Float` or `Double`) for exact Euclidean
+/// nearest-neighbour and Borůvka queries.
+///
+/// Coordinates are stored as they come (`Float` input is never widened into a copy) and every
+/// distance is computed in `Double` from them: widening a `Float` is exact, so the distances are
+/// exactly those of the `Double` points equal to the input, and no tie needs a re-check.
 ///
 /// Up to `projectionThreshold` features the points are copied in tree order by feature (one column
 /// per feature), so that a leaf's distances are computed several points per vector lane; single
@@ -9,18 +16,18 @@
 /// the rounding of the projection. Distances themselves are always summed over the original
 /// features in feature order, exactly as scikit-learn's `KDTree` does, so core distances and tree
 /// weights match it bit for bit.
-public struct KDTree: @unchecked Sendable {
+public struct KDTree<S: LossLensReal>: @unchecked Sendable {
   /// Number of points and features.
   public let count: Int, dim: Int
   /// Number of key coordinates per point.
   public let width: Int
   /// The caller's points in their original order (count × dim); they must outlive the tree.
-  let source: UnsafePointer<Double>
+  let source: UnsafePointer<S>
   /// Projected keys in tree order (count × width) above `projectionThreshold` features (else empty).
   let keys: UnsafeMutablePointer<Double>
   /// Points in tree order by feature (dim × count), for distances to a leaf's points at once;
   /// only up to `projectionThreshold` features (else empty).
-  let columns: UnsafeMutablePointer<Double>
+  let columns: UnsafeMutablePointer<S>
   /// Original index of the point at each tree position.
   public let index: UnsafeMutablePointer<Int>
   /// Number of nodes.
@@ -40,13 +47,13 @@ public struct KDTree: @unchecked Sendable {
   public let slack: Double
 
   /// Dimension above which the boxes bound projections rather than coordinates.
-  public static let projectionThreshold = 16
+  public static var projectionThreshold: Int { 16 }
 
   /// Builds the tree with leaves of at most `leafSize` points, splitting the widest key dimension
   /// at its median.
   ///
   /// - Complexity: O(n log n · width + n · dim · width).
-  public init(_ x: UnsafePointer<Double>, count n: Int, dim d: Int, leafSize: Int = 24) {
+  public init(_ x: UnsafePointer<S>, count n: Int, dim d: Int, leafSize: Int = 24) {
     count = n
     dim = d
     source = x
@@ -61,7 +68,7 @@ public struct KDTree: @unchecked Sendable {
       for i in 0..<(n * bounds.width) { p[i] = bounds.coordinates[i] }
       projected = p
       var norm = 0.0
-      for i in 0..<(n * d) { norm = Swift.max(norm, abs(x[i])) }
+      for i in 0..<(n * d) { norm = Swift.max(norm, abs(Double(x[i]))) }
       // Rounding of the projections is relative to the coordinates' size, not to the distance.
       slack = 1e-9 * (norm * Double(d).squareRoot() + 1e-300)
     } else {
@@ -69,7 +76,9 @@ public struct KDTree: @unchecked Sendable {
       slack = 0
     }
     defer { projected?.deallocate() }
-    let w = width, key = projected.map { UnsafePointer($0) } ?? x
+    let w = width
+    // Key coordinate `i` of the row-major keys by original index.
+    @inline(__always) func key(_ i: Int) -> Double { projected.map { $0[i] } ?? Double(x[i]) }
     var starts: [Int] = [], ends: [Int] = [], lefts: [Int] = [], rights: [Int] = []
     var lows: [Double] = [], highs: [Double] = []
     var stack = [(0, n, -1, false)], largestLeaf = 1
@@ -80,13 +89,13 @@ public struct KDTree: @unchecked Sendable {
       var widest = 0, spread = -1.0
       for k in 0..<w {
         var a = Double.infinity, b = -Double.infinity
-        for t in lo..<hi { let v = key[index[t] * w + k]; a = Swift.min(a, v); b = Swift.max(b, v) }
+        for t in lo..<hi { let v = key(index[t] * w + k); a = Swift.min(a, v); b = Swift.max(b, v) }
         lows.append(a); highs.append(b)
         if b - a > spread { spread = b - a; widest = k }
       }
       guard hi - lo > leafSize, spread > 0 else { largestLeaf = Swift.max(largestLeaf, hi - lo); continue }
       let mid = (lo + hi) / 2
-      KDTree.select(index, lo, hi, mid) { key[$0 * w + widest] }
+      KDTree.select(index, lo, hi, mid) { key($0 * w + widest) }
       stack.append((mid, hi, node, true))
       stack.append((lo, mid, node, false))
     }
@@ -94,7 +103,7 @@ public struct KDTree: @unchecked Sendable {
     columns = .allocate(capacity: byColumn ? max(1, n * d) : 1)
     if byColumn { for t in 0..<n { for k in 0..<d { columns[k * n + t] = x[index[t] * d + k] } } }
     keys = .allocate(capacity: projected == nil ? 1 : max(1, n * w))
-    if projected != nil { for t in 0..<n { for k in 0..<w { keys[t * w + k] = key[index[t] * w + k] } } }
+    if let projected { for t in 0..<n { for k in 0..<w { keys[t * w + k] = projected[index[t] * w + k] } } }
     nodeCount = starts.count
     leaves = (0..<starts.count).filter { lefts[$0] < 0 }
     leafCapacity = largestLeaf
@@ -115,13 +124,8 @@ public struct KDTree: @unchecked Sendable {
   }
 
   /// The coordinates of the point at tree position `position`.
-  @inline(__always) func point(_ position: Int) -> UnsafePointer<Double> {
+  @inline(__always) func point(_ position: Int) -> UnsafePointer<S> {
     source + index[position] * dim
-  }
-
-  /// The key of the point at tree position `position` (its coordinates or its projection).
-  @inline(__always) func key(_ position: Int) -> UnsafePointer<Double> {
-    width == dim ? point(position) : UnsafePointer(keys + position * width)
   }
 
   /// Reorders `a[lo..<hi]` so that position `k` holds the element of rank `k − lo` by `key`.
@@ -139,12 +143,22 @@ public struct KDTree: @unchecked Sendable {
     }
   }
 
-  /// Squared key distance from the key `q` to the box of `node`.
-  @inline(__always) func boxDistanceSquared(_ node: Int, _ q: UnsafePointer<Double>) -> Double {
+  /// Squared key distance from the key of tree position `position` (its coordinates or its
+  /// projection) to the box of `node`.
+  @inline(__always) func boxDistanceSquared(_ node: Int, position: Int) -> Double {
+    width == dim
+      ? boxDistanceSquared(node, point(position))
+      : boxDistanceSquared(node, UnsafePointer(keys + position * width))
+  }
+
+  /// Squared key distance from the key `q` (`width` coordinates) to the box of `node`.
+  @inline(__always) private func boxDistanceSquared<T: BinaryFloatingPoint>(_ node: Int, _ q: UnsafePointer<T>)
+    -> Double
+  {
     var sum = 0.0
     let lo = lower + node * width, hi = upper + node * width
     for k in 0..<width {
-      let v = q[k]
+      let v = Double(q[k])
       let gap = Swift.max(lo[k] - v, v - hi[k], 0)
       sum += gap * gap
     }
@@ -167,7 +181,7 @@ public struct KDTree: @unchecked Sendable {
   /// each summed in feature order as `distanceSquared` does (several points per vector lane).
   /// Up to `projectionThreshold` features.
   @inline(__always) func distancesSquared(
-    _ first: Int, _ end: Int, _ q: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>
+    _ first: Int, _ end: Int, _ q: UnsafePointer<S>, into out: UnsafeMutablePointer<Double>
   ) {
     var t = first
     t = distancesSquared(SIMD8<Double>.self, t, end, q, first: first, into: out)
@@ -181,13 +195,16 @@ public struct KDTree: @unchecked Sendable {
   /// The lanes of `distancesSquared(_:_:_:into:)`: blocks of `V.scalarCount` points from `t`
   /// while they fit before `end`; returns the first position left.
   @inline(__always) private func distancesSquared<V: SIMD>(
-    _: V.Type, _ t: Int, _ end: Int, _ q: UnsafePointer<Double>, first: Int, into out: UnsafeMutablePointer<Double>
+    _: V.Type, _ t: Int, _ end: Int, _ q: UnsafePointer<S>, first: Int, into out: UnsafeMutablePointer<Double>
   ) -> Int where V.Scalar == Double {
     var t = t
     while t + V.scalarCount <= end {
       var sum = V(repeating: 0)
       for k in 0..<dim {
-        let v = UnsafeRawPointer(columns + k * count + t).loadUnaligned(as: V.self) - V(repeating: q[k])
+        let column = columns + k * count + t
+        var lane = V()
+        for i in 0..<V.scalarCount { lane[i] = Double(column[i]) }   // one widening load
+        let v = lane - V(repeating: Double(q[k]))
         sum += v * v
       }
       for i in 0..<V.scalarCount { out[t - first + i] = sum[i] }
@@ -210,14 +227,14 @@ public struct KDTree: @unchecked Sendable {
   /// Squared Euclidean distance between tree position `position` and the point `q`, summed in
   /// feature order; once a partial sum exceeds `limit2` it returns that partial sum (still above
   /// `limit2`), since later terms only add to it.
-  @inline(__always) func distanceSquared(_ position: Int, _ q: UnsafePointer<Double>, limit2: Double = .infinity)
+  @inline(__always) func distanceSquared(_ position: Int, _ q: UnsafePointer<S>, limit2: Double = .infinity)
     -> Double
   {
     var sum = 0.0
     let p = point(position)
     if dim <= KDTree.projectionThreshold {
       for k in 0..<dim {
-        let t = q[k] - p[k]
+        let t = Double(q[k]) - Double(p[k])
         sum += t * t
       }
       return sum
@@ -226,7 +243,7 @@ public struct KDTree: @unchecked Sendable {
     while k < dim {
       let stop = Swift.min(dim, k + 8)
       while k < stop {
-        let t = q[k] - p[k]
+        let t = Double(q[k]) - Double(p[k])
         sum += t * t
         k += 1
       }

@@ -5,13 +5,14 @@ enum PrimOrder {
   /// ties to the lowest target index.
   ///
   /// - Complexity: O(n log n).
-  static func order(_ edges: [(Int, Int, Double)], pointCount n: Int) -> SpanningTree {
+  static func order(_ edges: [(Int32, Int32, Double)], pointCount n: Int) -> SpanningTree {
     var offset = [Int](repeating: 0, count: n + 1)
-    for (a, b, _) in edges { offset[a + 1] += 1; offset[b + 1] += 1 }
+    for (a, b, _) in edges { offset[Int(a) + 1] += 1; offset[Int(b) + 1] += 1 }
     for i in 0..<n { offset[i + 1] += offset[i] }
     var fill = offset
     var neighbour = [Int](repeating: 0, count: 2 * edges.count), weight = [Double](repeating: 0, count: 2 * edges.count)
-    for (a, b, w) in edges {
+    for (a32, b32, w) in edges {
+      let a = Int(a32), b = Int(b32)
       neighbour[fill[a]] = b; weight[fill[a]] = w; fill[a] += 1
       neighbour[fill[b]] = a; weight[fill[b]] = w; fill[b] += 1
     }

@@ -31,13 +31,15 @@ public enum SpanningTreeBuilder {
     return try PrimMST.spanningTree(space, core: core, alpha: alpha, threads: threads)
   }
 
-  /// The spanning tree of `count` Euclidean points by Borůvka on a k-d tree (core distances and
-  /// their neighbour table from the same tree); its edges are listed in the order Prim's algorithm
-  /// along the tree takes them.
+  /// The spanning tree of `count` Euclidean points (`Float` or `Double`, read in place) by Borůvka
+  /// on a k-d tree (core distances and their neighbour table from the same tree); its edges are
+  /// listed in the order Prim's algorithm along the tree takes them. Distances are computed in
+  /// `Double` from the points as given, so `Float` points give the tree of the `Double` points of
+  /// the same values.
   ///
   /// - Complexity: O(n log² n) expected in low (intrinsic) dimension, O(n) memory (independent of minSamples).
-  public static func buildKDTree(
-    _ x: UnsafePointer<Double>, count n: Int, dim: Int, minSamples: Int, alpha: Double, threads: Int,
+  public static func buildKDTree<S: LossLensReal>(
+    _ x: UnsafePointer<S>, count n: Int, dim: Int, minSamples: Int, alpha: Double, threads: Int,
     core: UnsafeMutablePointer<Double>
   ) throws(LossLensError) -> SpanningTree {
     guard n >= 2 else { throw .invalid("X must have at least 2 samples (got \(n))") }
@@ -47,11 +49,11 @@ public enum SpanningTreeBuilder {
     guard alpha > 0, alpha.isFinite else { throw .invalid("alpha must be a positive finite number (got \(alpha))") }
     guard n < Int(Int32.max) else { throw .invalid("X must have fewer than 2^31 - 1 samples (got \(n))") }
     // The tree, the table and Borůvka's buffers are gone before the edges are put in Prim's order.
-    let edges: [(Int, Int, Double)]
+    let edges: [(Int32, Int32, Double)]
     do {
       let tree = KDTree(x, count: n, dim: dim)
       defer { tree.deallocate() }
-      let table = dim > KDTree.projectionThreshold
+      let table = dim > KDTree<S>.projectionThreshold
         ? tree.neighboursBlocked(k: minSamples, core: core, threads: threads)
         : tree.neighbours(k: minSamples, core: core, threads: threads)
       defer { table.deallocate() }

@@ -58,6 +58,23 @@ public func ll_hdbscan_mst_f64(
   _ x: In<Double>, _ rows: Int64, _ cols: Int64, _ options: In<ll_hdbscan_mst_options>, _ coreOut: InOut<Double>,
   _ mstOut: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
+  hdbscanMST(x, rows, cols, options, coreOut, mstOut, err, errLength)
+}
+
+@_cdecl("ll_hdbscan_mst_f32")
+public func ll_hdbscan_mst_f32(
+  _ x: In<Float>, _ rows: Int64, _ cols: Int64, _ options: In<ll_hdbscan_mst_options>, _ coreOut: InOut<Double>,
+  _ mstOut: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
+) -> Int32 {
+  hdbscanMST(x, rows, cols, options, coreOut, mstOut, err, errLength)
+}
+
+/// `ll_hdbscan_mst_f64`/`_f32`: the k-d tree reads `Float` rows in place; Prim's path, which
+/// measures every metric in `Double`, works on a widened copy of them.
+private func hdbscanMST<S: LossLensReal>(
+  _ x: In<S>, _ rows: Int64, _ cols: Int64, _ options: In<ll_hdbscan_mst_options>, _ coreOut: InOut<Double>,
+  _ mstOut: InOut<Double>, _ err: InOut<CChar>, _ errLength: Int64
+) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
     let o = try readOptions(options)
     let (n, d) = try matrixShape(rows, cols, "X")
@@ -67,7 +84,9 @@ public func ll_hdbscan_mst_f64(
     let data = try required(x, "X")
     switch o.algorithm {
     case LL_HDBSCAN_PRIM:
-      try withMetricSpace(data, rows: n, cols: d, metric: o.metric, p: o.p, writer)
+      try withDoubleRows(data, count: n * d) { (rows) throws(LossLensError) in
+        try withMetricSpace(rows, rows: n, cols: d, metric: o.metric, p: o.p, writer)
+      }
     case LL_HDBSCAN_BORUVKA_KDTREE:
       guard o.metric == LL_HDBSCAN_EUCLIDEAN else {
         throw .invalid("the k-d tree algorithm supports metric='euclidean' only")
@@ -79,6 +98,20 @@ public func ll_hdbscan_mst_f64(
       throw unknownCode("algorithm", o.algorithm, expected: "0 (LL_HDBSCAN_PRIM) or 2 (LL_HDBSCAN_BORUVKA_KDTREE)")
     }
   }
+}
+
+/// Runs `body` on the `count` values at `x` as `Double`: in place, or widened into a copy for `Float`.
+private func withDoubleRows<S: LossLensReal>(
+  _ x: UnsafePointer<S>, count: Int, _ body: (UnsafePointer<Double>) throws(LossLensError) -> Void
+) throws(LossLensError) {
+  if S.self == Double.self {
+    try body(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self))
+    return
+  }
+  let copy = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, count))
+  defer { copy.deallocate() }
+  for i in 0..<count { copy[i] = Double(x[i]) }
+  try body(copy)
 }
 
 @_cdecl("ll_hdbscan_condense_options_init")

@@ -13,17 +13,17 @@ import losslens
 from losslens import _core
 from losslens.hdbscan import fit_sample_predict
 
-# Peak resident memory of one k-d tree fit beyond its float64 input (docs/hdbscan.md: 155–160 B/point
-# measured at 2·10⁵ and 10⁶ points; the issue's target is 200).
-BYTES_PER_POINT = 170
+# Peak resident memory of one k-d tree fit of 2·10⁵ points beyond its input, in B/point, by features
+# and dtype (docs/hdbscan.md: 156, 189 and 180 measured; the issue's target is 200 at 10⁶ points).
+# A float32 input widened to a float64 copy would add 8 B per feature.
+MEMORY_BUDGETS = [(2, "float64", 170), (8, "float64", 200), (8, "float32", 200)]
 
 _MEMORY_CHILD = """
 import sys
 import numpy as np
 from sklearn.datasets import make_blobs
 import losslens
-from losslens import _core
-X = make_blobs(200_000, n_features=2, centers=20, random_state=0)[0]
+X = make_blobs(200_000, n_features=int(sys.argv[1]), centers=20, random_state=0)[0].astype(sys.argv[2])
 losslens.HDBSCAN(min_cluster_size=50).fit(X[:5000])   # libraries and thread team loaded outside the measure
 def status(key):
     return int([l for l in open("/proc/self/status") if l.startswith(key)][0].split()[1]) * 1024
@@ -35,12 +35,14 @@ print(status("VmHWM") - before)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
-def test_fit_of_200k_points_stays_within_its_memory_budget():
-    peak = int(subprocess.run([sys.executable, "-c", _MEMORY_CHILD], capture_output=True, text=True,
-                              check=True).stdout.split()[-1])
-    # Before these budgets the same fit took ~1070 B/point (a k+2 neighbour table of 16-byte entries),
-    # then ~230 (condensed-tree buffers for 2n + 1 rows, a second copy of the MST, freed heap kept).
-    assert peak / 200_000 <= BYTES_PER_POINT
+@pytest.mark.parametrize("n_features, dtype, budget", MEMORY_BUDGETS)
+def test_fit_of_200k_points_stays_within_its_memory_budget(n_features, dtype, budget):
+    peak = int(subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(n_features), dtype], capture_output=True,
+                              text=True, check=True).stdout.split()[-1])
+    # Before these budgets the 2-feature fit took ~1070 B/point (a k+2 neighbour table of 16-byte
+    # entries), then ~230 (condensed-tree buffers for 2n + 1 rows, a second copy of the MST, freed
+    # heap kept); the 8-feature float32 fit ~290 (a float64 copy of the input).
+    assert peak / 200_000 <= budget
 
 
 def test_condensing_takes_the_sorted_mst_into_buffers_sized_at_the_row_bound():

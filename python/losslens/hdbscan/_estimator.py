@@ -188,8 +188,12 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         precomputed = self.metric == "precomputed"
         # scikit-learn's own checks and messages; NaN and infinity in features are allowed: such rows
         # are set aside and labelled -3 / -2.
-        X = validate_native(self, X, accept_sparse=["csr", "lil"], dtype=np.float64, order="C",
+        X = validate_native(self, X, accept_sparse=["csr", "lil"], dtype=(np.float64, np.float32), order="C",
                             ensure_all_finite=precomputed and issparse(X))
+        # float32 feature vectors measured by the Swift core stay float32 (it computes in float64 from
+        # them); every other route measures float64 values.
+        if X.dtype == np.float32 and (precomputed or issparse(X) or swift_metric(self.metric, params) is None):
+            X = X.astype(np.float64)
         if precomputed and not issparse(X) and np.isnan(X).any():
             raise ValueError("np.nan values found in precomputed-dense")
         if X.shape[0] == 1:
@@ -332,7 +336,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
             self.medoids_ = np.empty((clusters, data.shape[1]))
         for k in range(clusters):
             members = labels == k
-            points, weights = data[members], probabilities[members]
+            points, weights = data[members].astype(np.float64), probabilities[members]
             if issparse(points):
                 points = points.toarray()
             if self.store_centers in ("centroid", "both"):
@@ -510,7 +514,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
             for leaf in _leaves_below(cluster_rows, cluster):
                 rows = tree[tree["parent"] == leaf]
                 parts.append(rows["child"][rows["lambda_val"] == rows["lambda_val"].max()])
-            exemplars.append(self._data[np.concatenate(parts)])
+            exemplars.append(self._data[np.concatenate(parts)].astype(np.float64))
         return exemplars
 
     @property

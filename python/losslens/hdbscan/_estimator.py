@@ -201,7 +201,10 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         sparse = issparse(X)
         check_algorithm(self.algorithm, self.metric, sparse)
         finite, missing, infinite = (np.arange(X.shape[0]), None, None) if precomputed else finite_rows(X)
-        data = X if finite.shape[0] == X.shape[0] else X[finite]
+        if finite.shape[0] == X.shape[0]:
+            data, finite = X, None   # every row clustered: no index array kept (8 B/point)
+        else:
+            data = X[finite]
         if not sparse and not precomputed:
             data = np.ascontiguousarray(data)
         n = data.shape[0]
@@ -230,11 +233,11 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         self.cluster_persistence_ = persistence
         self._selected_clusters = selected
         self._data = data
-        self._finite = finite
+        self._finite = finite   # None: every row
         self._prediction_cache = None
 
         total = X.shape[0]
-        if n == total:  # every row clustered: the outputs are the attributes, no second copy
+        if finite is None:  # every row clustered: the outputs are the attributes, no second copy
             self.labels_ = labels.astype(np.intp, copy=False)
             self.probabilities_, self.outlier_scores_ = probabilities, outliers
         else:
@@ -307,7 +310,9 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "single_linkage_tree_")
-        linkage = raw_linkage(self.single_linkage_tree_, self._finite, self.labels_.shape[0])
+        total = self.labels_.shape[0]
+        finite = np.arange(total) if self._finite is None else self._finite
+        linkage = raw_linkage(self.single_linkage_tree_, finite, total)
         labels = labelling_at_cut(linkage, float(cut_distance), int(min_cluster_size))
         for kind in ("infinite", "missing"):
             code = _OUTLIER_ENCODING[kind]["label"]

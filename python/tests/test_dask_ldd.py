@@ -126,5 +126,23 @@ def test_dask_fit_rejects_bad_input():
         LDD(2, progress=False).fit(da.from_array(np.array([["a", "b"]] * 3), chunks=2))
     with pytest.raises(ValueError, match="larger than the data allows"):
         LDD(5, progress=False).fit(da.from_array(np.ones((4, 3)), chunks=2))
-    with pytest.raises(NotImplementedError, match="formulation='paper'"):
-        LDD(2, formulation="authors", progress=False).fit(da.from_array(np.ones((4, 3)), chunks=2))
+
+
+# LDD eq. (11), footnote 2
+@pytest.mark.parametrize("refit", ["none", "loss_sum"])
+def test_ldd_authors_dask_fit_equals_in_memory_fit(client, losses, refit):
+    """Unit-norm non-negative atoms rescaled onto the simplex: the same iterates, redraws and rescaling."""
+    params = {**PARAMS, "formulation": "authors", "refit": refit}
+    memory = LDD(**params).fit(losses)
+    fitted = LDD(**params).fit(da.from_array(losses, chunks=(70, 31)))
+    assert_same_fit(fitted, memory)
+    np.testing.assert_allclose(fitted.dictionary_.sum(axis=0).compute(), 1.0, rtol=0, atol=1e-12)  # eq. (10)
+
+
+def test_ldd_authors_dask_restarts_equal_in_memory_restarts(losses):
+    params = {**PARAMS, "formulation": "authors", "n_init": 2, "max_iter": 10}
+    memory = LDD(**params).fit(losses)
+    with dask.config.set(scheduler="synchronous"):
+        fitted = LDD(**params).fit(da.from_array(losses, chunks=(70, 31)))
+    assert_same_fit(fitted, memory)
+

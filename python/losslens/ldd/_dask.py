@@ -98,6 +98,13 @@ def _block_step(state, data, kind, ops):
             V = V.copy()
             V[a] = np.maximum((w - shift) - tau, 0)
             w = None
+        elif op == "apply_ball":  # project atom a onto the non-negative unit ball with the global norm
+            a, norm = args
+            V = V.copy()
+            V[a] = np.maximum(w, 0) / norm
+            w = None
+        elif op == "ball":
+            stats.append(_positive_squares(w))
         elif op == "target":
             B = _core.dl_block_target(args[0], X)
         elif op == "atom":
@@ -114,23 +121,30 @@ def _block_step(state, data, kind, ops):
         elif op == "redraw":  # DictionaryUpdate.redraw on this block's samples
             t, noise, generator = args
             w = X[t] + noise * _core.xoshiro_gaussians(generator.copy(), X.shape[1])
-            stats.append((float(w.max()), float(w.sum())))
+            stats.append((float(w.max()), float(w.sum()), _positive_squares(w)))
         elif op == "products":
             B = None
             stats.append(_core.dl_block_products(X, V))
-        elif op == "svd_start":
-            V = np.abs(args[0].T @ X)
+        elif op == "svd_start":  # S Vᵀ = Uᵀ X; its absolute value for simplex atoms
+            code, absolute = args
+            V = np.abs(code.T @ X) if absolute else code.T @ X
             stats.append(V.sum(axis=1))
         elif op == "random_start":  # LDD._initial_dictionary on this block's samples
-            rows, scale, generators = args
+            rows, scale, generators, squares = args
             V = np.maximum(X[rows], 0)
             for k, generator in enumerate(generators):
                 uniform = np.random.RandomState()
                 uniform.set_state(generator)
                 V[k] += 1e-3 * uniform.random_sample(X.shape[1]) * scale
-            stats.append(V.sum(axis=1))
+            stats.append(np.einsum("ij,ij->i", V, V) if squares else V.sum(axis=1))
         elif op == "normalize":
             V = V / np.maximum(args[0], np.finfo(float).tiny)[:, None]
+        elif op == "atom_sums":
+            stats.append(V.sum(axis=1))
+        elif op == "to_simplex":  # rescale_to_simplex's atoms, with the global sums and sample count
+            sums, n_total = args
+            used = sums > 0
+            V = np.where(used[:, None], V / np.where(used, sums, 1.0)[:, None], 1.0 / n_total)
         elif op == "residual":
             stats.append(float(np.square(X - args[0] @ V).sum()))
         elif op == "mean_projection":
@@ -138,6 +152,12 @@ def _block_step(state, data, kind, ops):
         else:  # pragma: no cover - programming error
             raise ValueError(f"unknown block operation {op!r}")
     return (V, B, w), stats
+
+
+def _positive_squares(w):
+    """Σ max(w, 0)² of a block's part of an unprojected atom (its norm on the non-negative unit ball)."""
+    kept = np.maximum(w, 0)
+    return float(np.dot(kept, kept))
 
 
 def _warm_candidates(previous):
@@ -218,16 +238,23 @@ def _summed(stats, position):
 
 
 class _DistributedFit:
-    """``dict_learning_native`` with ``dict_constraint="simplex"`` on `_BlockData`, iterate for iterate."""
+    """``dict_learning_native`` on `_BlockData`, iterate for iterate (without extrapolation), with
+    ``dict_constraint="simplex"`` (``simplex=True``, LDD eq. (11)) or ``"unit_norm"`` and
+    ``positive_dict=True`` (the paper's footnote 2, ``formulation="authors"``)."""
 
-    def __init__(self, data, n_atoms, alpha, threads, verbose):
+    def __init__(self, data, n_atoms, alpha, threads, verbose, simplex=True):
         self.data, self.k, self.alpha, self.threads, self.verbose = data, n_atoms, alpha, threads, verbose
+        self.simplex = simplex
         self.previous = {}  # atom -> its absolute threshold (shift + τ) in the last sweep
 
     def start_from_svd(self, row_gram):
-        """The in-memory SVD start: U from ``X Xᵀ``, atoms ``|Uᵀ X|`` row-normalised."""
+        """The in-memory SVD start: U from ``X Xᵀ``; atoms ``|Uᵀ X|`` row-normalised onto the simplex,
+        or scikit-learn's ``S Vᵀ = Uᵀ X`` as it is for unit-norm atoms."""
         code = leading_left_singular_vectors(row_gram, min(self.k, self.data.n_steps, self.data.n_samples))
-        sums = _summed(self.data.round([("svd_start", code)], needs_data=True), 0)
+        if not self.simplex:
+            stats = self.data.round([("svd_start", code, False), ("products",)], needs_data=True)
+            return np.ascontiguousarray(code), _summed(stats, 1)
+        sums = _summed(self.data.round([("svd_start", code, True)], needs_data=True), 0)
         return np.ascontiguousarray(code), self._normalize(sums)
 
     def start_from_steps(self, rows, scale, random_state):
@@ -241,9 +268,9 @@ class _DistributedFit:
             for b, m in enumerate(self.data.sizes):
                 generators[b].append(random_state.get_state())
                 random_state.random_sample(m)
-        ops = [[("random_start", rows, scale, g)] for g in generators]
-        sums = _summed(self.data.round(ops, needs_data=True), 0)
-        return np.zeros((self.data.n_steps, self.k)), self._normalize(sums)
+        ops = [[("random_start", rows, scale, g, not self.simplex)] for g in generators]
+        measure = _summed(self.data.round(ops, needs_data=True), 0)  # sums, or squared norms for unit atoms
+        return np.zeros((self.data.n_steps, self.k)), self._normalize(measure if self.simplex else np.sqrt(measure))
 
     def _normalize(self, sums):
         stats = self.data.round([("normalize", sums), ("products",)], needs_data=True)
@@ -288,15 +315,23 @@ class _DistributedFit:
         lead = [("target", code.copy())]  # B = UᵀX from the code before any redraw zeroes a column
         pending, redrawn = [], 0
         for a in range(self.k):
-            warm = _warm_candidates(self.previous.get(a))
+            warm = _warm_candidates(self.previous.get(a)) if self.simplex else ()
             if usage[a, a] > _USAGE_FLOOR:
                 ops = [*lead, *pending, ("atom", a, usage)]
-                stats = self.data.round(ops + ([("sums", 0.0, warm)] if len(warm) else []), needs_data=bool(lead))
+                if self.simplex:
+                    measure = [("sums", 0.0, warm)] if len(warm) else []
+                else:
+                    measure = [("ball",)]
+                stats = self.data.round(ops + measure, needs_data=bool(lead))
             else:
                 stats, warm = self._redraw(generator, [*lead, *pending]), ()
                 code[:, a] = 0
                 redrawn += 1
             lead = []
+            if not self.simplex:  # clip, then onto the unit ball (AtomProjection.projectOntoBall)
+                squares = sum(s[1] if len(s) > 1 else s[0][2] for s in stats)
+                pending = [("apply_ball", a, max(np.sqrt(squares), 1.0))]
+                continue
             shift = max(s[0][0] for s in stats)
             prior = {}
             if len(warm):  # absolute thresholds θ → y = w − shift coordinates
@@ -381,12 +416,10 @@ def fit_dask(model, array, kind, initial_losses):
         raise ValueError(f"{name} has entries up to {peak:.3g}: sums of their squares overflow float64 "
                          f"(limit {limit:.3g} for this size); rescale {name}")
     n_domains = model._check_params(data.n_samples, data.n_steps)
-    if model.formulation != "paper":
-        raise NotImplementedError(f"formulation={model.formulation!r} is fitted in memory only: a fit on a dask "
-                                  "array supports formulation='paper' (simplex atoms during the fit)")
     random_state = check_random_state(model.random_state)
     norms = _summed([(s["norms"],) for s in first], 0)
-    fit = _DistributedFit(data, n_domains, model.alpha, check_n_jobs(model.n_jobs), model.verbose)
+    fit = _DistributedFit(data, n_domains, model.alpha, check_n_jobs(model.n_jobs), model.verbose,
+                          simplex=model.formulation == "paper")
     bar = progress_bar(model.progress and not model.verbose, model.max_iter * model.n_init, "LDD")
     best = None
     try:
@@ -408,12 +441,16 @@ def fit_dask(model, array, kind, initial_losses):
             bar.close()
     objective, code, (cross, gram), n_iter, squared, states = best
     data.states = states
+    if not fit.simplex:  # rescale_to_simplex on the blocks: D A_Δ unchanged, eq. (10) exact
+        sums = _summed(data.round([("atom_sums",)], needs_data=False, update=False), 0)
+        code = np.ascontiguousarray(code * np.where(sums > 0, sums, 0.0))
+        cross, gram = _summed(data.round([("to_simplex", sums, data.n_samples), ("products",)], needs_data=True), 0)
     if model.refit != "none":
         code = refit_codes(code, cross, gram, _summed([(s["step_sums"],) for s in first], 0), np.ones(n_domains),
                            model.refit)
         squared = fit.objective(code)[1]
     code_differences = np.ascontiguousarray(code.T)
-    dictionary = data.dictionary(states, n_domains)
+    dictionary = data.dictionary(data.states, n_domains)
     loss_sums = _loss_sums(first, kind, initial_losses is not None)
     mean_projection = None
     if loss_sums is not None:

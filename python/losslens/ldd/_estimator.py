@@ -35,7 +35,7 @@ class LDD(BaseEstimator):
         as its footnote 2 ran it, scikit-learn's ``DictionaryLearning`` with non-negative unit-norm
         atoms (alpha then weighs codes of unit atoms, a penalty about sqrt(N/K) times milder);
         afterwards each atom is rescaled onto the simplex and its code row by the inverse factor, so
-        D A_Δ is unchanged and eq. (10) holds. A fit on a dask array supports "paper" only.
+        D A_Δ is unchanged and eq. (10) holds. Both run on a dask array too.
     refit : {"loss_sum", "least_squares", "none"}, default="loss_sum"
         Code refit on each step's support once the sparse fit is done. "least_squares": the relaxed
         lasso, the L1 shrinkage removed. "loss_sum": the same least squares subject to

@@ -121,6 +121,8 @@ def test_per_sample_losses_on_threads_equal_one_thread_in_order(rng):
         torch.set_num_threads(threads)
     with pytest.raises(ValueError, match="n_threads"):
         per_sample_losses(model, X, y, n_threads=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        per_sample_losses(model, X, y, batch_size=2.5)
 
 
 def test_batch_schedule_reshuffles_whole_epochs():

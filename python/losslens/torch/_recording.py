@@ -1,4 +1,6 @@
 """Per-sample losses of a PyTorch model on a fixed reference set: one column of the LDD loss matrix."""
+import numbers
+
 import numpy as np
 import torch
 from torch.nn import functional as F
@@ -57,8 +59,10 @@ def per_sample_losses(model, inputs, targets, *, loss_fn=None, batch_size=2048, 
     targets = _as_tensor(targets)
     if len(inputs) != len(targets):
         raise ValueError(f"inputs and targets differ in length: {len(inputs)} and {len(targets)}")
-    if int(batch_size) < 1 or int(n_threads) < 1:
-        raise ValueError(f"batch_size and n_threads must be at least 1, got {batch_size} and {n_threads}")
+    for name, value in (("batch_size", batch_size), ("n_threads", n_threads)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be an integer of at least 1, got {value!r}")
+    batch_size, n_threads = int(batch_size), int(n_threads)
     losses = np.empty(len(inputs), dtype=np.float32)
     predictions = np.empty(len(inputs), dtype=np.int64) if return_predictions else None
 
@@ -73,7 +77,7 @@ def per_sample_losses(model, inputs, targets, *, loss_fn=None, batch_size=2048, 
     was_training = model.training
     model.eval()
     try:
-        _run_chunks(evaluate, range(0, len(inputs), int(batch_size)), int(n_threads))
+        _run_chunks(evaluate, range(0, len(inputs), batch_size), n_threads)
     finally:
         model.train(was_training)
     return (losses, predictions) if return_predictions else losses

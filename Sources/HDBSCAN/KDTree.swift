@@ -46,6 +46,9 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
   /// Absolute margin by which a key-box distance may exceed a true distance through rounding.
   public let slack: Double
 
+  /// Values allocated past the last column, so that a vector load at any position stays inside.
+  static var columnPadding: Int { 8 }
+
   /// Dimension above which the boxes bound projections rather than coordinates.
   public static var projectionThreshold: Int { 16 }
 
@@ -100,8 +103,11 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
       stack.append((lo, mid, node, false))
     }
     let byColumn = d <= KDTree.projectionThreshold
-    columns = .allocate(capacity: byColumn ? max(1, n * d) : 1)
-    if byColumn { for t in 0..<n { for k in 0..<d { columns[k * n + t] = x[index[t] * d + k] } } }
+    columns = .allocate(capacity: byColumn ? n * d + KDTree.columnPadding : 1)
+    if byColumn {
+      for t in 0..<n { for k in 0..<d { columns[k * n + t] = x[index[t] * d + k] } }
+      (columns + n * d).initialize(repeating: 0, count: KDTree.columnPadding)
+    }
     keys = .allocate(capacity: projected == nil ? 1 : max(1, n * w))
     if let projected { for t in 0..<n { for k in 0..<w { keys[t * w + k] = projected[index[t] * w + k] } } }
     nodeCount = starts.count

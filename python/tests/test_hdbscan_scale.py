@@ -75,6 +75,38 @@ def test_float32_input_gives_the_float64_labels_on_well_separated_data(n_feature
     np.testing.assert_array_equal(ours32.labels_, ours64.labels_)
 
 
+def _screening_cases():
+    rng = np.random.default_rng(7)
+    blobs = make_blobs(5000, n_features=8, centers=5, random_state=3)[0]
+    grid = rng.integers(0, 4, size=(5000, 3)).astype(float)          # integer grid: many equal distances
+    return {
+        "blobs 8-d": blobs,
+        "offset 1e4, spread 1e-2": 1e4 + 1e-2 * blobs,                  # large coordinates, small distances
+        "tiny 1e-21": 1e-21 * blobs,                                     # squared distances below float32's normal range
+        "huge 1e19": 1e19 * blobs,                                       # squared distances beyond float32's range
+        "grid with duplicates": grid,
+        "16 features": make_blobs(5000, n_features=16, centers=4, random_state=4)[0],
+    }
+
+
+@pytest.mark.parametrize("case", list(_screening_cases()))
+# HDBSCAN [core distance]
+def test_float32_screened_search_gives_the_float64_core_distances_and_tree(case):
+    # The k-d tree screens float32 candidates in single precision and measures the ones that pass
+    # exactly: core distances and tree weights equal the float64 fit of the same values bit for bit.
+    X32 = _screening_cases()[case].astype(np.float32)
+    assert np.isfinite(X32).all()
+    for min_samples in (1, 7, 50):
+        core32, mst32 = _core.hdbscan_mst(X32, _core.HDBSCAN_EUCLIDEAN, 2.0, min_samples, 1.0,
+                                          _core.HDBSCAN_BORUVKA_KDTREE, 2)
+        core64, mst64 = _core.hdbscan_mst(X32.astype(np.float64), _core.HDBSCAN_EUCLIDEAN, 2.0, min_samples, 1.0,
+                                          _core.HDBSCAN_BORUVKA_KDTREE, 2)
+        np.testing.assert_array_equal(core32, core64)
+        np.testing.assert_array_equal(mst32, mst64)
+    exact = losslens.HDBSCAN(algorithm="prims", min_samples=7).fit(X32.astype(np.float64))
+    np.testing.assert_array_equal(losslens.HDBSCAN(min_samples=7).fit(X32).core_distances_, exact.core_distances_)
+
+
 def _duplicated_blobs():
     # 30 distinct points, each 20 times: core distances 0 and λ = ∞ for every point.
     return np.repeat(make_blobs(30, centers=3, cluster_std=0.3, random_state=1)[0], 20, axis=0)

@@ -4,7 +4,9 @@ losslens vs fast_hdbscan and the `hdbscan` package, and the Dask sample route vs
 Each fit runs alone in a forked child process (its peak resident memory is measured there, beyond
 the input, from /proc/self/status), capped at 10 minutes. The default run takes the 10⁶ × 2 case
 only (17 minutes on a loaded 2-core machine); LOSSLENS_BENCH_HDBSCAN=full adds 10⁶ × 8, 10⁶ × 32
-and 10⁷ × 2 (an hour or more there).
+and 10⁷ × 2 (an hour or more there). LOSSLENS_BENCH_HDBSCAN=1000000x8,1000000x2 runs those cases,
+and LOSSLENS_BENCH_HDBSCAN_SIDES=float32,fast_hdbscan only the sides whose names contain one of
+those words.
 """
 import multiprocessing as mp
 import os
@@ -91,12 +93,27 @@ def run_capped(fit, n, d):
     return result
 
 
+def _cases(choice):
+    """The cases LOSSLENS_BENCH_HDBSCAN names: "full", "NxD,NxD…", or nothing (the quick case)."""
+    if choice == "full":
+        return FULL
+    if not choice:
+        return QUICK
+    return [tuple(int(v) for v in case.split("x")) for case in choice.split(",")]
+
+
+def _sides(choice):
+    """The sides whose names contain a word of LOSSLENS_BENCH_HDBSCAN_SIDES (all by default)."""
+    words = [w for w in (choice or "").split(",") if w]
+    return [side for side in SIDES if not words or any(w in side[0] for w in words)]
+
+
 def run(emit):
-    cases = FULL if os.environ.get("LOSSLENS_BENCH_HDBSCAN") == "full" else QUICK
+    cases = _cases(os.environ.get("LOSSLENS_BENCH_HDBSCAN"))
     emit(f"{'case':<44} {'seconds':>9} {'B/point':>8}  labels vs losslens float32")
     for n, d in cases:
         ours = None
-        for name, fit in SIDES:
+        for name, fit in _sides(os.environ.get("LOSSLENS_BENCH_HDBSCAN_SIDES")):
             if name.startswith("hdbscan") and d > 8:
                 emit(f"{n}x{d} {name:<34} skipped (hours at this size)")
                 continue

@@ -73,6 +73,10 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
   let componentBound: UnsafeMutablePointer<Double>
   /// The point holding each component's lightest edge (by root), between rounds.
   let chosen: UnsafeMutablePointer<Int32>
+  /// Nodes of up to `searchBlock` points (or leaves) partitioning the tree: the searches' units.
+  let blocks: [Int]
+  /// Most points searching together when they share a component.
+  static var searchBlock: Int { 48 }
 
   init(tree: KDTree<S>, table: NeighbourTable, core: UnsafePointer<Double>, alpha: Double) {
     self.tree = tree
@@ -83,6 +87,7 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
     componentAt = .allocate(capacity: n); nodeComponent = .allocate(capacity: nodes)
     bestWeight = .allocate(capacity: n); bestTo = .allocate(capacity: n)
     componentBound = .allocate(capacity: n); chosen = .allocate(capacity: n)
+    blocks = tree.blockNodes(maxSize: BoruvkaRound.searchBlock)
     for t in 0..<n { coreAt[t] = core[tree.index[t]] }
     for node in stride(from: nodes - 1, through: 0, by: -1) {
       let l = tree.left[node]
@@ -179,19 +184,27 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
     for p in 0..<n where bestWeight[p] < componentBound[Int(componentAt[p])] {
       componentBound[Int(componentAt[p])] = bestWeight[p]
     }
-    // Leaves whose points share a component search once for all of them; others point by point.
-    parallelFor(tree.leaves.count, grain: 16, threads: threads) { range in
-      var stack: [(Int, Double)] = []
+    // A block whose points share a component searches once for all of them; in other blocks each
+    // such leaf does, and the points of mixed leaves one by one.
+    parallelFor(blocks.count, grain: 8, threads: threads) { range in
+      var stack: [(Int, Double)] = [], within: [Int] = []
       stack.reserveCapacity(128)
       let scratch = UnsafeMutablePointer<Double>.allocate(capacity: tree.leafCapacity)
       defer { scratch.deallocate() }
       for i in range {
-        let leaf = tree.leaves[i], c = nodeComponent[leaf]
-        if c >= 0 {
-          searchFrom(leaf: leaf, component: c, stack: &stack, scratch: scratch)
-        } else {
-          for p in tree.start[leaf]..<tree.end[leaf] {
-            searchFrom(point: p, stack: &stack, scratch: scratch)
+        within.removeAll(keepingCapacity: true)
+        within.append(blocks[i])
+        while let node = within.popLast() {
+          let c = nodeComponent[node]
+          if c >= 0 {
+            searchFrom(block: node, component: c, stack: &stack, scratch: scratch)
+          } else if tree.left[node] >= 0 {
+            within.append(tree.right[node])
+            within.append(tree.left[node])
+          } else {
+            for p in tree.start[node]..<tree.end[node] {
+              searchFrom(point: p, stack: &stack, scratch: scratch)
+            }
           }
         }
       }
@@ -263,19 +276,20 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
     if bj >= 0 && bw < componentBound[c] { componentBound[c] = bw }
   }
 
-  /// The searches from every point of `leaf`, all in component `c`, in one traversal pruned by
-  /// the gap between boxes; each reached leaf is scanned for the points whose own bound allows it.
+  /// The searches from every point of the node `block`, all in component `c`, in one traversal
+  /// pruned by the gap between boxes; each reached leaf is scanned for the points whose own bound
+  /// allows it.
   @inline(__always) private func searchFrom(
-    leaf: Int, component c: Int, stack: inout [(Int, Double)], scratch: UnsafeMutablePointer<Double>
+    block: Int, component c: Int, stack: inout [(Int, Double)], scratch: UnsafeMutablePointer<Double>
   ) {
-    let first = tree.start[leaf], end = tree.end[leaf], leafCore = nodeMinCore[leaf]
+    let first = tree.start[block], end = tree.end[block], blockCore = nodeMinCore[block]
     var limit = componentBound[c]
-    if leafCore > limit { return }
+    if blockCore > limit { return }
     stack.removeAll(keepingCapacity: true)
     stack.append((0, 0))
     while let (node, gap) = stack.popLast() {
       if nodeComponent[node] == c { continue }
-      if Swift.max(leafCore, nodeMinCore[node], scaledLowerBound(gap)) > limit { continue }
+      if Swift.max(blockCore, nodeMinCore[node], scaledLowerBound(gap)) > limit { continue }
       let l = tree.left[node]
       if l < 0 {
         for p in first..<end {
@@ -292,7 +306,7 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
         }
       } else {
         let r = tree.right[node]
-        let bl = tree.boxGapSquared(l, leaf), br = tree.boxGapSquared(r, leaf)
+        let bl = tree.boxGapSquared(l, block), br = tree.boxGapSquared(r, block)
         KDTree<S>.pushNearerLast(&stack, l, bl, r, br)
       }
       limit = Swift.min(limit, componentBound[c])

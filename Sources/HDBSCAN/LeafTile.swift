@@ -1,11 +1,11 @@
 import LossLensCore
 
-/// One thread's view of the squared distances between the points of a query leaf and of a
-/// candidate leaf of a `KDTree` held by column: `LeafTile.rows` query points against
+/// One thread's view of the squared distances between the points of a query block and of a
+/// candidate block (nodes) of a `KDTree` held by column: `LeafTile.rows` query points against
 /// `LeafTile.lanes` candidates are measured in registers.
 ///
 /// The queries are widened to `Double` once into a buffer by feature; candidates are read in place
-/// from the tree's columns (a block may run past the leaf: `valid` masks those lanes). An exact
+/// from the tree's columns (a vector may run past the block: those lanes are masked). An exact
 /// distance (`block`, `exact`) is the sum over the features in feature order of the squared
 /// differences, with no fused multiply-add, exactly as `KDTree.distanceSquared` (and scikit-learn's
 /// `KDTree`) sums it. A `Float` tree is first screened in single precision (`screen`), eight lanes

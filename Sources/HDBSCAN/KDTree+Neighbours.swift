@@ -36,8 +36,9 @@ public struct NeighbourTable: @unchecked Sendable {
 
 extension KDTree {
   /// Most points in a block of the neighbour search: blocks are the largest nodes of at most this
-  /// size (a leaf's parent where two leaves fit). On 10⁶ × 8 blobs the core distances took 23 s
-  /// with the leaves of 24 themselves as blocks, 16 s with blocks of up to 48 or 96.
+  /// size (a leaf's parent where two leaves fit). On 10⁶ × 8 float32 blobs the core distances took
+  /// 23 s with the leaves of 24 themselves as blocks and 12–16 s with blocks of up to 48; query
+  /// blocks of 96 were no faster (docs/hdbscan.md).
   static var neighbourBlock: Int { 48 }
 
   /// The core distance of every point, written to `core` by original index: the distance to its
@@ -85,7 +86,7 @@ extension KDTree {
           tile.setCandidates(start[node], self.end[node])
           let box = node * self.width
           let active = tile.queriesReaching(lower: lower + box, upper: upper + box, bounds: lists.bounds, into: rows)
-          // The queries this leaf may serve, measured four at a time (the last group repeats its last
+          // The queries this block may serve, measured four at a time (the last group repeats its last
           // query to fill the block, and offers the repeats nothing).
           for g in Swift.stride(from: 0, to: active, by: LeafTile<S>.rows) {
             let top = Swift.min(g + LeafTile<S>.rows, active) - 1, members = top - g + 1

@@ -16,7 +16,6 @@ struct LeafTile<S: LossLensReal> {
   /// Candidates per register block.
   static var lanes: Int { 8 }
   typealias Lanes = SIMD8<Double>
-  typealias Mask = SIMDMask<SIMD8<Int64>>
   typealias Narrow = SIMD8<Float>
 
   /// Number of features; query buffer length (a whole number of `lanes`).
@@ -178,13 +177,6 @@ struct LeafTile<S: LossLensReal> {
     #endif
   }
 
-  /// The lanes of a single-precision `mask` as the low bits of an integer (lane 0 the lowest).
-  @inline(__always) static func bits(_ mask: SIMDMask<SIMD8<Int32>>) -> UInt32 {
-    var bits: UInt32 = 0
-    for j in 0..<LeafTile.lanes where mask[j] { bits |= 1 << UInt32(j) }
-    return bits
-  }
-
   /// Eight values from `p`, widened to `Double`.
   @inline(__always) private static func widened(_ p: UnsafePointer<S>) -> Lanes {
     var v = Lanes()
@@ -192,8 +184,9 @@ struct LeafTile<S: LossLensReal> {
     return v
   }
 
-  /// The lanes of `mask` as the low bits of an integer (lane 0 the lowest).
-  @inline(__always) static func bits(_ mask: Mask) -> UInt32 {
+  /// The eight lanes of `mask` (single or double precision) as the low bits of an integer (lane 0
+  /// the lowest).
+  @inline(__always) static func bits<Storage>(_ mask: SIMDMask<Storage>) -> UInt32 {
     var bits: UInt32 = 0
     for j in 0..<LeafTile.lanes where mask[j] { bits |= 1 << UInt32(j) }
     return bits

@@ -1,4 +1,4 @@
-/// The running nearest candidates of the query points of one leaf, for core distances and the
+/// The running nearest candidates of the query points of one block, for core distances and the
 /// neighbour table: per query a max-heap of the `width` smallest squared distances offered (its
 /// root, the `width`-th smallest, is the core distance at the end and prunes the search meanwhile)
 /// and the ascending list of the `near` nearest with their tree positions.
@@ -20,10 +20,13 @@ struct NearestLists {
     self.width = width
     self.near = Swift.min(near, width)
     heap = .allocate(capacity: rows * width)
+    heap.initialize(repeating: .infinity, count: rows * width)
     bounds = .allocate(capacity: rows)
     bounds.initialize(repeating: .infinity, count: rows)
     nearest = .allocate(capacity: rows * self.near)
+    nearest.initialize(repeating: .infinity, count: rows * self.near)
     position = .allocate(capacity: rows * self.near)
+    position.initialize(repeating: -1, count: rows * self.near)
   }
 
   /// Releases the buffers.

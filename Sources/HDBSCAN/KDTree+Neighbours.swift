@@ -86,24 +86,15 @@ extension KDTree {
           tile.setCandidates(start[node], self.end[node])
           let box = node * self.width
           let active = tile.queriesReaching(lower: lower + box, upper: upper + box, bounds: lists.bounds, into: rows)
-          // The queries this block may serve, measured four at a time (the last group repeats its last
-          // query to fill the block, and offers the repeats nothing).
-          for g in Swift.stride(from: 0, to: active, by: LeafTile<S>.rows) {
-            let top = Swift.min(g + LeafTile<S>.rows, active) - 1, members = top - g + 1
-            let group = (rows[g], rows[Swift.min(g + 1, top)], rows[Swift.min(g + 2, top)], rows[top])
-            for lane in Swift.stride(from: 0, to: tile.candidateCount, by: LeafTile<S>.lanes) {
-              let bounds = (lists.bound(group.0), lists.bound(group.1), lists.bound(group.2), lists.bound(group.3))
-              let (b0, b1, b2, b3) = tile.candidates(group, lane, bounds: bounds)
-              guard b0 | b1 | b2 | b3 != 0 else { continue }
-              let t = tile.candidateStart + lane
-              offer(b0, tile, lists, group.0, t)
-              if members > 1 { offer(b1, tile, lists, group.1, t) }
-              if members > 2 { offer(b2, tile, lists, group.2, t) }
-              if members > 3 { offer(b3, tile, lists, group.3, t) }
+          // The queries this block may serve, each against `span` candidates at a time.
+          for a in 0..<active {
+            let row = rows[a]
+            for lane in Swift.stride(from: 0, to: tile.candidateCount, by: LeafTile<S>.span) {
+              let bits = tile.candidates(row, lane, bound: lists.bound(row))
+              if bits != 0 { offer(bits, tile, lists, row, tile.candidateStart + lane) }
             }
           }
-          reach = 0
-          for r in 0..<size { reach = Swift.max(reach, lists.bound(r)) }
+          reach = lists.largestBound(rows: size)
         }
         for p in first..<end {
           core[index[p]] = lists.bound(p - first).squareRoot()

@@ -47,7 +47,7 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
   public let slack: Double
 
   /// Values allocated past the last column, so that a vector load at any position stays inside.
-  static var columnPadding: Int { 8 }
+  static var columnPadding: Int { 16 }
 
   /// Dimension above which the boxes bound projections rather than coordinates.
   public static var projectionThreshold: Int { 16 }

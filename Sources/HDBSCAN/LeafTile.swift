@@ -1,8 +1,8 @@
 import LossLensCore
 
 /// One thread's view of the squared distances between the points of a query block and of a
-/// candidate block (nodes) of a `KDTree` held by column: `LeafTile.rows` query points against
-/// `LeafTile.lanes` candidates are measured in registers.
+/// candidate block (nodes) of a `KDTree` held by column: one query point against `LeafTile.span`
+/// candidates at a time, in registers.
 ///
 /// The queries are widened to `Double` once into a buffer by feature; candidates are read in place
 /// from the tree's columns (a vector may run past the block: those lanes are masked). An exact
@@ -11,10 +11,10 @@ import LossLensCore
 /// `KDTree`) sums it. A `Float` tree is first screened in single precision (`screen`), eight lanes
 /// per register, and only the candidates the screen passes are measured exactly.
 struct LeafTile<S: LossLensReal> {
-  /// Query points per register block.
-  static var rows: Int { 4 }
-  /// Candidates per register block.
+  /// Candidates per vector.
   static var lanes: Int { 8 }
+  /// Candidates measured against one query at a time (two vectors).
+  static var span: Int { 16 }
   typealias Lanes = SIMD8<Double>
   typealias Narrow = SIMD8<Float>
 
@@ -91,63 +91,54 @@ struct LeafTile<S: LossLensReal> {
     return found
   }
 
-  /// The candidates of the block at `lane` that queries `rows.0 … rows.3` (buffer positions,
-  /// repeats allowed) may take, as bits (lane 0 the lowest), given each query's `bounds`: every
-  /// candidate whose exact squared distance is strictly below the bound, and for a `Float` tree
-  /// also those the single-precision screen cannot tell apart from one (to be measured exactly).
-  @inline(__always) func candidates(
-    _ rows: (Int, Int, Int, Int), _ lane: Int, bounds: (Double, Double, Double, Double)
-  ) -> (UInt32, UInt32, UInt32, UInt32) {
+  /// The candidates of the block from `lane` on (`span` of them) that query `row` (buffer
+  /// position) may take, as bits (candidate `lane` the lowest), given its `bound`: every candidate
+  /// whose exact squared distance is strictly below the bound, and for a `Float` tree also those the
+  /// single-precision screen cannot tell apart from one (to be measured exactly).
+  @inline(__always) func candidates(_ row: Int, _ lane: Int, bound: Double) -> UInt32 {
     let left = candidateCount - lane
     if S.self == Float.self {
-      let inside = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .< SIMD8<Int32>(repeating: Int32(left))
-      let (d0, d1, d2, d3) = screen(rows, lane)
-      let m0 = inside .& (d0 .<= Narrow(repeating: LeafTile.screenBound(bounds.0)))
-      let m1 = inside .& (d1 .<= Narrow(repeating: LeafTile.screenBound(bounds.1)))
-      let m2 = inside .& (d2 .<= Narrow(repeating: LeafTile.screenBound(bounds.2)))
-      let m3 = inside .& (d3 .<= Narrow(repeating: LeafTile.screenBound(bounds.3)))
-      guard any(m0 .| m1 .| m2 .| m3) else { return (0, 0, 0, 0) }
-      return (LeafTile.bits(m0), LeafTile.bits(m1), LeafTile.bits(m2), LeafTile.bits(m3))
+      let order = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7), limit = SIMD8<Int32>(repeating: Int32(left))
+      let (d0, d1) = screen(row, lane)
+      let screenBound = Narrow(repeating: LeafTile.screenBound(bound))
+      let m0 = (order .< limit) .& (d0 .<= screenBound)
+      let m1 = (order &+ 8 .< limit) .& (d1 .<= screenBound)
+      return LeafTile.bits(m0) | LeafTile.bits(m1) << 8
     }
-    let inside = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7) .< SIMD8<Int64>(repeating: Int64(left))
-    let (d0, d1, d2, d3) = block(rows, lane)
-    let m0 = inside .& (d0 .< Lanes(repeating: bounds.0)), m1 = inside .& (d1 .< Lanes(repeating: bounds.1))
-    let m2 = inside .& (d2 .< Lanes(repeating: bounds.2)), m3 = inside .& (d3 .< Lanes(repeating: bounds.3))
-    guard any(m0 .| m1 .| m2 .| m3) else { return (0, 0, 0, 0) }
-    return (LeafTile.bits(m0), LeafTile.bits(m1), LeafTile.bits(m2), LeafTile.bits(m3))
+    let order = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7), limit = SIMD8<Int64>(repeating: Int64(left))
+    let (d0, d1) = block(row, lane)
+    let exactBound = Lanes(repeating: bound)
+    let m0 = (order .< limit) .& (d0 .< exactBound), m1 = (order &+ 8 .< limit) .& (d1 .< exactBound)
+    return LeafTile.bits(m0) | LeafTile.bits(m1) << 8
   }
 
-  /// Squared distances from queries `rows.0 … rows.3` (buffer positions, repeats allowed) to the
-  /// candidate block at `lane`: one vector of candidates per query.
-  @inline(__always) private func block(_ rows: (Int, Int, Int, Int), _ lane: Int) -> (Lanes, Lanes, Lanes, Lanes) {
-    var s0 = Lanes(), s1 = Lanes(), s2 = Lanes(), s3 = Lanes()
+  /// Squared distances from query `row` (buffer position) to the `span` candidates from `lane` on.
+  @inline(__always) private func block(_ row: Int, _ lane: Int) -> (Lanes, Lanes) {
+    var s0 = Lanes(), s1 = Lanes()
     for k in 0..<dim {
-      let c = LeafTile.widened(columns + k * stride + candidateStart + lane)
-      let q = queries + k * capacity
-      let v0 = c - Lanes(repeating: q[rows.0]), v1 = c - Lanes(repeating: q[rows.1])
-      let v2 = c - Lanes(repeating: q[rows.2]), v3 = c - Lanes(repeating: q[rows.3])
-      s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3
+      let c = columns + k * stride + candidateStart + lane
+      let q = Lanes(repeating: queries[k * capacity + row])
+      let v0 = LeafTile.widened(c) - q, v1 = LeafTile.widened(c + LeafTile.lanes) - q
+      s0 += v0 * v0; s1 += v1 * v1
     }
-    return (s0, s1, s2, s3)
+    return (s0, s1)
   }
 
-  /// Single-precision squared distances from queries `rows.0 … rows.3` to the candidate block at
-  /// `lane` (a `Float` tree only). For `Float` points the differences are exact up to one rounding
-  /// and every term is non-negative, so each value is within a relative `(dim + 2) · 2⁻²⁴` (1.1e-6
-  /// up to 16 features) of the exact distance, apart from subnormal results below 1e-37.
-  @inline(__always) private func screen(_ rows: (Int, Int, Int, Int), _ lane: Int) -> (Narrow, Narrow, Narrow, Narrow) {
-    let points = UnsafeRawPointer(columns)
-    var s0 = Narrow(), s1 = Narrow(), s2 = Narrow(), s3 = Narrow()
+  /// Single-precision squared distances from query `row` to the `span` candidates from `lane` on (a
+  /// `Float` tree only). For `Float` points the differences are exact up to one rounding and every
+  /// term is non-negative, so each value is within a relative `(dim + 2) · 2⁻²⁴` (1.1e-6 up to 16
+  /// features) of the exact distance, apart from subnormal results below 1e-37.
+  @inline(__always) private func screen(_ row: Int, _ lane: Int) -> (Narrow, Narrow) {
+    let points = UnsafeRawPointer(columns), size = MemoryLayout<Float>.stride
+    var s0 = Narrow(), s1 = Narrow()
     for k in 0..<dim {
-      let c = points.loadUnaligned(
-        fromByteOffset: (k * stride + candidateStart + lane) * MemoryLayout<Float>.stride, as: Narrow.self)
-      let q = narrow + k * capacity
-      let v0 = c - Narrow(repeating: q[rows.0]), v1 = c - Narrow(repeating: q[rows.1])
-      let v2 = c - Narrow(repeating: q[rows.2]), v3 = c - Narrow(repeating: q[rows.3])
+      let at = (k * stride + candidateStart + lane) * size
+      let q = Narrow(repeating: narrow[k * capacity + row])
+      let v0 = points.loadUnaligned(fromByteOffset: at, as: Narrow.self) - q
+      let v1 = points.loadUnaligned(fromByteOffset: at + LeafTile.lanes * size, as: Narrow.self) - q
       LeafTile.multiplyAdd(&s0, v0); LeafTile.multiplyAdd(&s1, v1)
-      LeafTile.multiplyAdd(&s2, v2); LeafTile.multiplyAdd(&s3, v3)
     }
-    return (s0, s1, s2, s3)
+    return (s0, s1)
   }
 
   /// The largest single-precision screen value that may belong to a candidate exactly below
@@ -184,11 +175,16 @@ struct LeafTile<S: LossLensReal> {
     return v
   }
 
-  /// The eight lanes of `mask` (single or double precision) as the low bits of an integer (lane 0
-  /// the lowest).
-  @inline(__always) static func bits<Storage>(_ mask: SIMDMask<Storage>) -> UInt32 {
-    var bits: UInt32 = 0
-    for j in 0..<LeafTile.lanes where mask[j] { bits |= 1 << UInt32(j) }
-    return bits
+  /// The eight lanes of a single-precision `mask` as the low bits of an integer (lane 0 the lowest),
+  /// without a branch per lane: a mask's lanes are all ones or all zeros.
+  @inline(__always) static func bits(_ mask: SIMDMask<SIMD8<Int32>>) -> UInt32 {
+    let lanes = unsafeBitCast(mask, to: SIMD8<Int32>.self)
+    return UInt32(truncatingIfNeeded: (lanes & SIMD8<Int32>(1, 2, 4, 8, 16, 32, 64, 128)).wrappedSum())
+  }
+
+  /// The eight lanes of a double-precision `mask` as the low bits of an integer (lane 0 the lowest).
+  @inline(__always) static func bits(_ mask: SIMDMask<SIMD8<Int64>>) -> UInt32 {
+    let lanes = unsafeBitCast(mask, to: SIMD8<Int64>.self)
+    return UInt32(truncatingIfNeeded: (lanes & SIMD8<Int64>(1, 2, 4, 8, 16, 32, 64, 128)).wrappedSum())
   }
 }

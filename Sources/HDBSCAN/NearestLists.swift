@@ -10,19 +10,23 @@ struct NearestLists {
   /// Distances kept per query in the heap and in the list.
   let width: Int, near: Int
   private let heap: UnsafeMutablePointer<Double>
-  /// Each query's heap root, contiguous for vector loads (rows entries).
+  /// Each query's heap root, contiguous for vector loads (`capacity` entries, −∞ past the queries
+  /// of the block, so that they never reach a box nor raise the largest bound).
   let bounds: UnsafeMutablePointer<Double>
+  /// Queries the buffers hold (a whole number of vectors).
+  let capacity: Int
   private let nearest: UnsafeMutablePointer<Double>
   /// Tree positions of the list entries (rows × near), −1 where none yet.
   let position: UnsafeMutablePointer<Int>
 
   init(rows: Int, width: Int, near: Int) {
+    capacity = (rows + 7) / 8 * 8
     self.width = width
     self.near = Swift.min(near, width)
     heap = .allocate(capacity: rows * width)
     heap.initialize(repeating: .infinity, count: rows * width)
-    bounds = .allocate(capacity: rows)
-    bounds.initialize(repeating: .infinity, count: rows)
+    bounds = .allocate(capacity: capacity)
+    bounds.initialize(repeating: -.infinity, count: capacity)
     nearest = .allocate(capacity: rows * self.near)
     nearest.initialize(repeating: .infinity, count: rows * self.near)
     position = .allocate(capacity: rows * self.near)
@@ -36,12 +40,22 @@ struct NearestLists {
   func reset(rows: Int) {
     heap.update(repeating: .infinity, count: rows * width)
     bounds.update(repeating: .infinity, count: rows)
+    (bounds + rows).update(repeating: -.infinity, count: capacity - rows)
     nearest.update(repeating: .infinity, count: rows * near)
     position.update(repeating: -1, count: rows * near)
   }
 
   /// The `width`-th smallest squared distance offered to query `row` (+∞ until `width` were).
   @inline(__always) func bound(_ row: Int) -> Double { bounds[row] }
+
+  /// The largest bound of the first `rows` queries (since the last `reset(rows:)` with that many).
+  @inline(__always) func largestBound(rows: Int) -> Double {
+    var top = SIMD8<Double>(repeating: -.infinity)
+    for r in Swift.stride(from: 0, to: rows, by: 8) {
+      top = pointwiseMax(top, UnsafeRawPointer(bounds + r).loadUnaligned(as: SIMD8<Double>.self))
+    }
+    return top.max()
+  }
 
   /// Offers tree position `t` at squared distance `d` to query `row`.
   @inline(__always) func offer(_ row: Int, _ d: Double, _ t: Int) {

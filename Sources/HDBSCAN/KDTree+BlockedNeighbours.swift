@@ -12,41 +12,41 @@ extension KDTree {
   public func neighboursBlocked(k: Int, core: UnsafeMutablePointer<Double>, threads: Int) -> NeighbourTable {
     let width = Swift.min(count, k + 1), last = width - 1
     let table = NeighbourTable(count: count, neighbours: width - 1)
-    let centred = UnsafeMutablePointer<Double>.allocate(capacity: count * dim)
-    let norms = UnsafeMutablePointer<Double>.allocate(capacity: count)
-    defer { centred.deallocate(); norms.deallocate() }
     var mean = [Double](repeating: 0, count: dim)
     var largest = 0.0
     for t in 0..<count {
-      let row = point(t)
+      let row = source + t * dim
       for f in 0..<dim { mean[f] += Double(row[f]); largest = Swift.max(largest, abs(Double(row[f]))) }
     }
     for f in 0..<dim { mean[f] /= Double(count) }
-    for t in 0..<count {
-      var s = 0.0
-      let row = point(t)
-      for f in 0..<dim { let v = Double(row[f]) - mean[f]; centred[t * dim + f] = v; s += v * v }
-      norms[t] = s
-    }
     // Far above the rounding of centring and of the gemm formula (relative 1e-13 of the scale).
     let margin = 1e-9 * (largest * largest * Double(dim)) + 1e-300
-    let rowsMax = Swift.max(256, 2 * width), chunk = 4096
+    let rowsMax = Swift.max(256, 2 * width), chunk = 2048
     // Approximate candidates kept per point: the table's width and a few more, so that the
     // candidates within the margin of the (k+1)-th are nearly always among them.
     let kept = width + 8
     let blocks = blockNodes(maxSize: rowsMax)
     parallelFor(blocks.count, threads: threads) { range in
+      let queries = CentredRows(capacity: rowsMax, dim: dim), candidates = CentredRows(capacity: chunk, dim: dim)
       let approx = UnsafeMutablePointer<Double>.allocate(capacity: rowsMax * chunk)
       let top = UnsafeMutablePointer<Double>.allocate(capacity: rowsMax * kept)
       let topAt = UnsafeMutablePointer<Int>.allocate(capacity: rowsMax * kept)
       let best = UnsafeMutablePointer<Double>.allocate(capacity: width)
       let found = UnsafeMutablePointer<Int>.allocate(capacity: width)
       var runs: [(Int, Int)] = [], stack: [Int] = []
-      defer { approx.deallocate(); top.deallocate(); topAt.deallocate(); best.deallocate(); found.deallocate() }
-      for b in range {
-        let block = blocks[b], first = start[block], rows = end[block] - first
+      defer {
+        approx.deallocate(); top.deallocate(); topAt.deallocate(); best.deallocate(); found.deallocate()
+      }
+      // A block is a node of at most `rowsMax` points, or a larger leaf (keys all equal): its points
+      // are taken `rowsMax` at a time, each slice bounded by the whole block's box.
+      let slices = blocks[range].lazy.flatMap { block in
+        Swift.stride(from: start[block], to: end[block], by: rowsMax).lazy.map { (block, $0) }
+      }
+      for (block, first) in slices {
+        let rows = Swift.min(rowsMax, end[block] - first)
+        queries.load(self, pieces: [(first, rows)], mean: mean)
         // Largest (k+1)-th approximate squared distance inside the block bounds every point's.
-        selectApproximate(rows: first, rows, runs: [(first, rows)], columns: rows, centred: centred, norms: norms,
+        selectApproximate(queries, runs: [(first, rows)], columns: rows, candidates: candidates, mean: mean,
                           approx: approx, top: top, at: topAt, width: kept, chunk: chunk)
         var reach = -Double.infinity
         for r in 0..<rows { reach = Swift.max(reach, top[r * kept + last]) }
@@ -64,7 +64,7 @@ extension KDTree {
           if let (rs, rl) = runs.last, rs + rl == s { runs[runs.count - 1] = (rs, rl + e - s) } else { runs.append((s, e - s)) }
           columns += e - s
         }
-        selectApproximate(rows: first, rows, runs: runs, columns: columns, centred: centred, norms: norms,
+        selectApproximate(queries, runs: runs, columns: columns, candidates: candidates, mean: mean,
                           approx: approx, top: top, at: topAt, width: kept, chunk: chunk)
         // Exact distances to every candidate within twice the margin of the (k+1)-th approximate
         // value: the kept ones when the last kept lies beyond that cutoff, else all candidates.
@@ -137,43 +137,29 @@ extension KDTree {
     if filled > 0 { body(c0, c0 + filled, pieces) }
   }
 
-  /// Approximate squared distances from tree positions `first..<first+rows` to the candidates in
-  /// `pieces` (`columns` in all), row-major into `out` (rows × columns).
-  func approximate(
-    rows first: Int, _ rows: Int, pieces: [(Int, Int)], columns: Int,
-    centred: UnsafePointer<Double>, norms: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>
-  ) {
-    var column = 0
-    for (s, len) in pieces {
-      Double.gemm(transA: false, transB: true, m: rows, n: len, k: dim, alpha: -2, a: centred + first * dim, lda: dim,
-                  b: centred + s * dim, ldb: dim, beta: 0, c: out + column, ldc: columns)
-      for r in 0..<rows {
-        let row = out + r * columns + column, nr = norms[first + r]
-        for j in 0..<len { row[j] += nr + norms[s + j] }
-      }
-      column += len
-    }
-  }
-
-  /// For each of `rows` points from `first`, the `width` smallest approximate squared distances to
-  /// the candidates in `runs` (`columns` in all), ascending, into `top` (rows × width), and their
-  /// tree positions into `at` (−1 where fewer candidates).
+  /// For each of the loaded `queries`, the `width` smallest approximate squared distances to the
+  /// candidates in `runs` (`columns` in all), ascending, into `top` (rows × width), and their tree
+  /// positions into `at` (−1 where fewer candidates). The candidates are centred `chunk` at a time
+  /// into `candidates`, and gemm gives `‖a‖² + ‖b‖² − 2a·b` for all pairs of a chunk.
   func selectApproximate(
-    rows first: Int, _ rows: Int, runs: [(Int, Int)], columns: Int, centred: UnsafePointer<Double>,
-    norms: UnsafePointer<Double>, approx: UnsafeMutablePointer<Double>, top: UnsafeMutablePointer<Double>,
-    at: UnsafeMutablePointer<Int>, width: Int, chunk: Int
+    _ queries: CentredRows, runs: [(Int, Int)], columns: Int, candidates: CentredRows, mean: [Double],
+    approx: UnsafeMutablePointer<Double>, top: UnsafeMutablePointer<Double>, at: UnsafeMutablePointer<Int>,
+    width: Int, chunk: Int
   ) {
-    let last = width - 1
+    let last = width - 1, rows = queries.count
     for i in 0..<(rows * width) { top[i] = .infinity; at[i] = -1 }
     forEachChunk(runs: runs, columns: columns, chunk: chunk) { c0, c1, pieces in
-      approximate(rows: first, rows, pieces: pieces, columns: c1 - c0, centred: centred, norms: norms, into: approx)
+      let span = c1 - c0
+      candidates.load(self, pieces: pieces, mean: mean)
+      Double.gemm(transA: false, transB: true, m: rows, n: span, k: dim, alpha: -2, a: queries.values, lda: dim,
+                  b: candidates.values, ldb: dim, beta: 0, c: approx, ldc: span)
       for r in 0..<rows {
-        let best = top + r * width, found = at + r * width, a = approx + r * (c1 - c0)
+        let best = top + r * width, found = at + r * width, row = approx + r * span, nr = queries.norms[r]
         var threshold = best[last], column = 0
         for (s, len) in pieces {
-          let row = a + column
-          for j in 0..<len where row[j] < threshold {
-            let d = row[j]
+          for j in 0..<len {
+            let d = row[column + j] + nr + candidates.norms[column + j]
+            guard d < threshold else { continue }
             var i = last
             while i > 0 && best[i - 1] > d { best[i] = best[i - 1]; found[i] = found[i - 1]; i -= 1 }
             best[i] = d
@@ -182,6 +168,42 @@ extension KDTree {
           }
           column += len
         }
+      }
+    }
+  }
+}
+
+/// One thread's buffer of points of a `KDTree` in tree order, centred on the data's mean and
+/// widened to `Double` (row-major, `capacity` × dim), with their squared norms: the operands of the
+/// blocked search's gemm, filled a block at a time so that no centred copy of the data is kept.
+final class CentredRows {
+  /// Number of features and most rows held.
+  let dim: Int, capacity: Int
+  /// Centred rows (count × dim) and their squared norms.
+  let values: UnsafeMutablePointer<Double>, norms: UnsafeMutablePointer<Double>
+  /// Rows loaded.
+  private(set) var count = 0
+
+  init(capacity: Int, dim: Int) {
+    self.dim = dim
+    self.capacity = capacity
+    values = .allocate(capacity: Swift.max(1, capacity * dim))
+    norms = .allocate(capacity: Swift.max(1, capacity))
+  }
+
+  deinit { values.deallocate(); norms.deallocate() }
+
+  /// Loads the points of the runs of tree positions `pieces` (start, length; at most `capacity` in
+  /// all), minus `mean`.
+  func load<S>(_ tree: KDTree<S>, pieces: [(Int, Int)], mean: [Double]) {
+    count = 0
+    for (s, len) in pieces {
+      for t in s..<(s + len) {
+        let point = tree.point(t), row = values + count * dim
+        var sum = 0.0
+        for f in 0..<dim { let v = Double(point[f]) - mean[f]; row[f] = v; sum += v * v }
+        norms[count] = sum
+        count += 1
       }
     }
   }

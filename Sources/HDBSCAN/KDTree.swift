@@ -23,8 +23,11 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
   public let width: Int
   /// The caller's points in their original order (count × dim); they must outlive the tree.
   let source: UnsafePointer<S>
-  /// Projected keys in tree order (count × width) above `projectionThreshold` features (else empty).
-  let keys: UnsafeMutablePointer<Double>
+  /// Projected keys by original index (count × width) above `projectionThreshold` features (else
+  /// empty), as fractions of `keyScale`: 4 bytes per key coordinate.
+  let keys: UnsafeMutablePointer<Float>
+  /// The power of two the projected keys are fractions of (1 when the keys are the coordinates).
+  let keyScale: Double
   /// Points in tree order by feature (dim × count), for distances to a leaf's points at once;
   /// only up to `projectionThreshold` features (else empty).
   let columns: UnsafeMutablePointer<S>
@@ -62,26 +65,31 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
     source = x
     index = .allocate(capacity: max(1, n))
     for i in 0..<n { index[i] = i }
-    // Keys by original index while building (the coordinates themselves in low dimension).
-    var projected: UnsafeMutablePointer<Double>? = nil
-    if d > KDTree.projectionThreshold {
-      let bounds = ProjectionBounds(x, count: n, dim: d, width: KDTree.projectionThreshold)
-      width = bounds.width
-      let p = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n * bounds.width))
-      for i in 0..<(n * bounds.width) { p[i] = bounds.coordinates[i] }
-      projected = p
-      var norm = 0.0
-      for i in 0..<(n * d) { norm = Swift.max(norm, abs(Double(x[i]))) }
-      // Rounding of the projections is relative to the coordinates' size, not to the distance.
-      slack = 1e-9 * (norm * Double(d).squareRoot() + 1e-300)
-    } else {
-      width = d
-      slack = 0
+    // Keys by original index (the coordinates themselves in low dimension); projected keys are
+    // stored as `Float` fractions of a power of two `keyScale` at least as large as any of them.
+    let projected = d > KDTree.projectionThreshold
+    let w = projected ? KDTree.projectionThreshold : d
+    var scale = 1.0, margin = 0.0
+    let keyStore = UnsafeMutablePointer<Float>.allocate(capacity: projected ? max(1, n * w) : 1)
+    if projected {
+      let largest = ProjectionBounds.largestMagnitude(x, count: n * d)
+      // A projection on a unit axis is at most the point's length, at most √d times its largest coordinate.
+      scale = ProjectionBounds.powerOfTwo(atLeast: largest * Double(d).squareRoot())
+      let rowScale = ProjectionBounds.powerOfTwo(atLeast: largest)
+      let axes = ProjectionBounds.axes(x, count: n, dim: d, width: w, scale: rowScale)
+      ProjectionBounds.project(x, count: n, dim: d, axes: axes, width: w, scale: rowScale, keyScale: scale,
+                               into: keyStore)
+      // Rounding of the projections is relative to the coordinates' size, not to the distance: 1e-9
+      // of it for the projection, and 2⁻²⁴ of `scale` per key coordinate for the `Float` keys (a
+      // query's and a box's: √w · 2⁻²³ over w of them; doubled).
+      margin = (1e-9 + Double(w).squareRoot() * 0x1p-22) * scale + 1e-300
     }
-    defer { projected?.deallocate() }
-    let w = width
+    width = w
+    keys = keyStore
+    keyScale = scale
+    slack = margin
     // Key coordinate `i` of the row-major keys by original index.
-    @inline(__always) func key(_ i: Int) -> Double { projected.map { $0[i] } ?? Double(x[i]) }
+    @inline(__always) func key(_ i: Int) -> Double { projected ? Double(keyStore[i]) * scale : Double(x[i]) }
     var starts: [Int] = [], ends: [Int] = [], lefts: [Int] = [], rights: [Int] = []
     var lows: [Double] = [], highs: [Double] = []
     var stack = [(0, n, -1, false)], largestLeaf = 1
@@ -108,8 +116,6 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
       for t in 0..<n { for k in 0..<d { columns[k * n + t] = x[index[t] * d + k] } }
       (columns + n * d).initialize(repeating: 0, count: KDTree.columnPadding)
     }
-    keys = .allocate(capacity: projected == nil ? 1 : max(1, n * w))
-    if let projected { for t in 0..<n { for k in 0..<w { keys[t * w + k] = projected[index[t] * w + k] } } }
     nodeCount = starts.count
     leaves = (0..<starts.count).filter { lefts[$0] < 0 }
     leafCapacity = largestLeaf
@@ -153,18 +159,18 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
   /// projection) to the box of `node`.
   @inline(__always) func boxDistanceSquared(_ node: Int, position: Int) -> Double {
     width == dim
-      ? boxDistanceSquared(node, point(position))
-      : boxDistanceSquared(node, UnsafePointer(keys + position * width))
+      ? boxDistanceSquared(node, point(position), scale: 1)
+      : boxDistanceSquared(node, UnsafePointer(keys + index[position] * width), scale: keyScale)
   }
 
-  /// Squared key distance from the key `q` (`width` coordinates) to the box of `node`.
-  @inline(__always) private func boxDistanceSquared<T: BinaryFloatingPoint>(_ node: Int, _ q: UnsafePointer<T>)
-    -> Double
-  {
+  /// Squared key distance from the key `q` (`width` coordinates, multiplied by `scale`) to the box of `node`.
+  @inline(__always) private func boxDistanceSquared<T: BinaryFloatingPoint>(
+    _ node: Int, _ q: UnsafePointer<T>, scale: Double
+  ) -> Double {
     var sum = 0.0
     let lo = lower + node * width, hi = upper + node * width
     for k in 0..<width {
-      let v = Double(q[k])
+      let v = Double(q[k]) * scale
       let gap = Swift.max(lo[k] - v, v - hi[k], 0)
       sum += gap * gap
     }

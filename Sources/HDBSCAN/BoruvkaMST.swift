@@ -190,20 +190,21 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
       var stack: [(Int, Double)] = [], within: [Int] = []
       stack.reserveCapacity(128)
       let scratch = UnsafeMutablePointer<Double>.allocate(capacity: tree.leafCapacity)
-      defer { scratch.deallocate() }
+      let keys = UnsafeMutablePointer<Double>.allocate(capacity: (BoruvkaRound.searchBlock + 1) * tree.width)
+      defer { scratch.deallocate(); keys.deallocate() }
       for i in range {
         within.removeAll(keepingCapacity: true)
         within.append(blocks[i])
         while let node = within.popLast() {
           let c = nodeComponent[node]
           if c >= 0 {
-            searchFrom(block: node, component: c, stack: &stack, scratch: scratch)
+            searchFrom(block: node, component: c, stack: &stack, scratch: scratch, keys: keys)
           } else if tree.left[node] >= 0 {
             within.append(tree.right[node])
             within.append(tree.left[node])
           } else {
             for p in tree.start[node]..<tree.end[node] {
-              searchFrom(point: p, stack: &stack, scratch: scratch)
+              searchFrom(point: p, stack: &stack, scratch: scratch, key: keys)
             }
           }
         }
@@ -247,13 +248,14 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
   }
 
   /// Improves `bestTo[p]` to the lightest edge from `p` leaving its component, unless that edge
-  /// is heavier than a known edge leaving the component.
+  /// is heavier than a known edge leaving the component. `key` is scratch for the point's key.
   @inline(__always) private func searchFrom(
-    point p: Int, stack: inout [(Int, Double)], scratch: UnsafeMutablePointer<Double>
+    point p: Int, stack: inout [(Int, Double)], scratch: UnsafeMutablePointer<Double>, key: UnsafeMutablePointer<Double>
   ) {
     let c = Int(componentAt[p]), ci = coreAt[p]
     var bw = bestWeight[p], bj = Int(bestTo[p])
     if ci > componentBound[c] { return }
+    tree.loadKey(p, into: key)
     var limit = Swift.min(bw, componentBound[c])
     stack.removeAll(keepingCapacity: true)
     stack.append((0, 0))
@@ -266,7 +268,7 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
         limit = Swift.min(limit, bw)
       } else {
         let r = tree.right[node]
-        let bl = tree.boxDistanceSquared(l, position: p), br = tree.boxDistanceSquared(r, position: p)
+        let bl = tree.boxDistanceSquared(l, key: key), br = tree.boxDistanceSquared(r, key: key)
         KDTree<S>.pushNearerLast(&stack, l, bl, r, br)
       }
       limit = Swift.min(limit, componentBound[c])
@@ -278,13 +280,17 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
 
   /// The searches from every point of the node `block`, all in component `c`, in one traversal
   /// pruned by the gap between boxes; each reached leaf is scanned for the points whose own bound
-  /// allows it.
+  /// allows it. `keys` holds `searchBlock + 1` keys: the block's points' keys are loaded once when
+  /// it has at most `searchBlock` points, else each when needed into the last one.
   @inline(__always) private func searchFrom(
-    block: Int, component c: Int, stack: inout [(Int, Double)], scratch: UnsafeMutablePointer<Double>
+    block: Int, component c: Int, stack: inout [(Int, Double)], scratch: UnsafeMutablePointer<Double>,
+    keys: UnsafeMutablePointer<Double>
   ) {
     let first = tree.start[block], end = tree.end[block], blockCore = nodeMinCore[block]
     var limit = componentBound[c]
     if blockCore > limit { return }
+    let width = tree.width, cached = end - first <= BoruvkaRound.searchBlock
+    if cached { for p in first..<end { tree.loadKey(p, into: keys + (p - first) * width) } }
     stack.removeAll(keepingCapacity: true)
     stack.append((0, 0))
     while let (node, gap) = stack.popLast() {
@@ -297,7 +303,9 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
           var bw = bestWeight[p], bj = Int(bestTo[p])
           let own = Swift.min(limit, bw)
           if ci > own { continue }
-          let box = tree.boxDistanceSquared(node, position: p)
+          let key = cached ? keys + (p - first) * width : keys + BoruvkaRound.searchBlock * width
+          if !cached { tree.loadKey(p, into: key) }
+          let box = tree.boxDistanceSquared(node, key: key)
           if Swift.max(nodeMinCore[node], scaledLowerBound(box)) > own { continue }
           scan(leaf: node, from: p, c, ci, &bw, &bj, limit: limit, scratch: scratch)
           bestWeight[p] = bw

@@ -155,23 +155,24 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
     }
   }
 
-  /// Squared key distance from the key of tree position `position` (its coordinates or its
-  /// projection) to the box of `node`.
-  @inline(__always) func boxDistanceSquared(_ node: Int, position: Int) -> Double {
-    width == dim
-      ? boxDistanceSquared(node, point(position), scale: 1)
-      : boxDistanceSquared(node, UnsafePointer(keys + index[position] * width), scale: keyScale)
+  /// Writes the key of tree position `position` (its coordinates, or its projection) to `out`
+  /// (`width` values), for `boxDistanceSquared(_:key:)`.
+  @inline(__always) func loadKey(_ position: Int, into out: UnsafeMutablePointer<Double>) {
+    if width == dim {
+      let q = point(position)
+      for k in 0..<width { out[k] = Double(q[k]) }
+    } else {
+      let q = keys + index[position] * width
+      for k in 0..<width { out[k] = Double(q[k]) * keyScale }
+    }
   }
 
-  /// Squared key distance from the key `q` (`width` coordinates, multiplied by `scale`) to the box of `node`.
-  @inline(__always) private func boxDistanceSquared<T: BinaryFloatingPoint>(
-    _ node: Int, _ q: UnsafePointer<T>, scale: Double
-  ) -> Double {
+  /// Squared key distance from the key `q` (`width` values, from `loadKey`) to the box of `node`.
+  @inline(__always) func boxDistanceSquared(_ node: Int, key q: UnsafePointer<Double>) -> Double {
     var sum = 0.0
     let lo = lower + node * width, hi = upper + node * width
     for k in 0..<width {
-      let v = Double(q[k]) * scale
-      let gap = Swift.max(lo[k] - v, v - hi[k], 0)
+      let gap = Swift.max(lo[k] - q[k], q[k] - hi[k], 0)
       sum += gap * gap
     }
     return sum

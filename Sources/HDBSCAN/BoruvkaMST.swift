@@ -88,7 +88,7 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
     bestWeight = .allocate(capacity: n); bestTo = .allocate(capacity: n)
     componentBound = .allocate(capacity: n); chosen = .allocate(capacity: n)
     blocks = tree.blockNodes(maxSize: BoruvkaRound.searchBlock)
-    for t in 0..<n { coreAt[t] = core[tree.index[t]] }
+    for t in 0..<n { coreAt[t] = core[Int(tree.index[t])] }
     for node in stride(from: nodes - 1, through: 0, by: -1) {
       let l = tree.left[node]
       if l < 0 {
@@ -112,21 +112,24 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
     return Swift.max(a, b, alpha == 1 ? d : d / alpha)
   }
 
+  /// The original index of tree position `t`.
+  @inline(__always) func original(_ t: Int) -> Int { Int(tree.index[t]) }
+
   /// `true` when the edge from `p` to `t` of weight `w` precedes the edge from `p` to `j` of weight `bw`.
   @inline(__always) func precedes(_ w: Double, _ p: Int, _ t: Int, _ bw: Double, _ j: Int) -> Bool {
-    w < bw || (w == bw && EdgeOrder.less(tree.index[p], tree.index[t], than: tree.index[p], j < 0 ? -1 : tree.index[j]))
+    w < bw || (w == bw && EdgeOrder.less(original(p), original(t), than: original(p), j < 0 ? -1 : original(j)))
   }
 
   /// `true` when the best edge found from `p` precedes the one from `q`.
   func lighter(_ p: Int, than q: Int) -> Bool {
-    let a = (tree.index[p], tree.index[Int(bestTo[p])], bestWeight[p])
-    let b = (tree.index[q], tree.index[Int(bestTo[q])], bestWeight[q])
+    let a = (original(p), original(Int(bestTo[p])), bestWeight[p])
+    let b = (original(q), original(Int(bestTo[q])), bestWeight[q])
     return EdgeOrder.less(a, b)
   }
 
   /// The best edge found from `p`, to `t`, by original indices (n < 2³¹).
   func edge(_ p: Int, _ t: Int) -> (Int32, Int32, Double) {
-    (Int32(truncatingIfNeeded: tree.index[p]), Int32(truncatingIfNeeded: tree.index[t]), bestWeight[p])
+    (tree.index[p], tree.index[t], bestWeight[p])
   }
 
   /// First round from the table alone: `bestTo[p]` is the first table neighbour (in edge order) of

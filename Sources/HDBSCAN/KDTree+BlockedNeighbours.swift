@@ -86,7 +86,7 @@ extension KDTree {
           } else {
             for (s, len) in runs { for t in s..<(s + len) { consider(t) } }
           }
-          core[index[p]] = best[Swift.min(k, last)].squareRoot()
+          core[Int(index[p])] = best[Swift.min(k, last)].squareRoot()
           table.store(p, from: found, available: width)
         }
       }
@@ -102,17 +102,6 @@ extension KDTree {
       stack.append(right[node]); stack.append(left[node])
     }
     return blocks
-  }
-
-  /// Squared key distance between the boxes of nodes `a` and `b`.
-  func boxGapSquared(_ a: Int, _ b: Int) -> Double {
-    var sum = 0.0
-    let la = lower + a * width, ua = upper + a * width, lb = lower + b * width, ub = upper + b * width
-    for f in 0..<width {
-      let gap = Swift.max(lb[f] - ua[f], la[f] - ub[f], 0)
-      sum += gap * gap
-    }
-    return sum
   }
 
   /// Splits the candidate `runs` (start, length) into chunks of at most `chunk` columns and calls

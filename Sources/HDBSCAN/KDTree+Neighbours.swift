@@ -97,7 +97,7 @@ extension KDTree {
           reach = lists.largestBound(rows: size)
         }
         for p in first..<end {
-          core[index[p]] = lists.bound(p - first).squareRoot()
+          core[Int(index[p])] = lists.bound(p - first).squareRoot()
           table.store(p, from: lists.position + (p - first) * lists.near, available: lists.near)
         }
       }

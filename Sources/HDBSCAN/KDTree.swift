@@ -31,15 +31,18 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
   /// Points in tree order by feature (dim × count), for distances to a leaf's points at once;
   /// only up to `projectionThreshold` features (else empty).
   let columns: UnsafeMutablePointer<S>
-  /// Original index of the point at each tree position.
-  public let index: UnsafeMutablePointer<Int>
+  /// Original index of the point at each tree position (32 bits: fewer than 2³¹ points).
+  public let index: UnsafeMutablePointer<Int32>
   /// Number of nodes.
   public let nodeCount: Int
   /// First and one-past-last tree position of each node; children (−1 for leaves).
   let start: UnsafeMutablePointer<Int>, end: UnsafeMutablePointer<Int>
   let left: UnsafeMutablePointer<Int>, right: UnsafeMutablePointer<Int>
-  /// Key bounding boxes (nodes × width).
+  /// Key bounding boxes (nodes × width) up to `projectionThreshold` features (else empty).
   let lower: UnsafeMutablePointer<Double>, upper: UnsafeMutablePointer<Double>
+  /// Above `projectionThreshold` features, the bounding boxes of the `Float` keys as the same
+  /// fractions of `keyScale` (nodes × width; exact, since every bound is a key); else empty.
+  let lowerKeys: UnsafeMutablePointer<Float>, upperKeys: UnsafeMutablePointer<Float>
   /// The leaves, in tree order.
   public let leaves: [Int]
   /// Largest number of points in a leaf.
@@ -55,8 +58,8 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
   /// Dimension above which the boxes bound projections rather than coordinates.
   public static var projectionThreshold: Int { 16 }
 
-  /// Builds the tree with leaves of at most `leafSize` points, splitting the widest key dimension
-  /// at its median.
+  /// Builds the tree over `n < 2³¹` points with leaves of at most `leafSize` points, splitting the
+  /// widest key dimension at its median.
   ///
   /// - Complexity: O(n log n · width + n · dim · width).
   public init(_ x: UnsafePointer<S>, count n: Int, dim d: Int, leafSize: Int = 24) {
@@ -64,7 +67,7 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
     dim = d
     source = x
     index = .allocate(capacity: max(1, n))
-    for i in 0..<n { index[i] = i }
+    for i in 0..<n { index[i] = Int32(truncatingIfNeeded: i) }
     // Keys by original index (the coordinates themselves in low dimension); projected keys are
     // stored as `Float` fractions of a power of two `keyScale` at least as large as any of them.
     let projected = d > KDTree.projectionThreshold
@@ -88,8 +91,8 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
     keys = keyStore
     keyScale = scale
     slack = margin
-    // Key coordinate `i` of the row-major keys by original index.
-    @inline(__always) func key(_ i: Int) -> Double { projected ? Double(keyStore[i]) * scale : Double(x[i]) }
+    // Key coordinate `i` of the row-major keys by original index (a fraction of `scale` when projected).
+    @inline(__always) func key(_ i: Int) -> Double { projected ? Double(keyStore[i]) : Double(x[i]) }
     var starts: [Int] = [], ends: [Int] = [], lefts: [Int] = [], rights: [Int] = []
     var lows: [Double] = [], highs: [Double] = []
     var stack = [(0, n, -1, false)], largestLeaf = 1
@@ -100,7 +103,7 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
       var widest = 0, spread = -1.0
       for k in 0..<w {
         var a = Double.infinity, b = -Double.infinity
-        for t in lo..<hi { let v = key(index[t] * w + k); a = Swift.min(a, v); b = Swift.max(b, v) }
+        for t in lo..<hi { let v = key(Int(index[t]) * w + k); a = Swift.min(a, v); b = Swift.max(b, v) }
         lows.append(a); highs.append(b)
         if b - a > spread { spread = b - a; widest = k }
       }
@@ -113,7 +116,7 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
     let byColumn = d <= KDTree.projectionThreshold
     columns = .allocate(capacity: byColumn ? n * d + KDTree.columnPadding : 1)
     if byColumn {
-      for t in 0..<n { for k in 0..<d { columns[k * n + t] = x[index[t] * d + k] } }
+      for t in 0..<n { for k in 0..<d { columns[k * n + t] = x[Int(index[t]) * d + k] } }
       (columns + n * d).initialize(repeating: 0, count: KDTree.columnPadding)
     }
     nodeCount = starts.count
@@ -125,30 +128,31 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
       return p
     }
     start = copy(starts); end = copy(ends); left = copy(lefts); right = copy(rights)
-    lower = copy(lows); upper = copy(highs)
+    lower = copy(projected ? [] : lows); upper = copy(projected ? [] : highs)
+    lowerKeys = copy(projected ? lows.map { Float($0) } : []); upperKeys = copy(projected ? highs.map { Float($0) } : [])
   }
 
   /// Releases the tree's buffers.
   public func deallocate() {
     keys.deallocate(); index.deallocate(); columns.deallocate()
     start.deallocate(); end.deallocate(); left.deallocate(); right.deallocate()
-    lower.deallocate(); upper.deallocate()
+    lower.deallocate(); upper.deallocate(); lowerKeys.deallocate(); upperKeys.deallocate()
   }
 
   /// The coordinates of the point at tree position `position`.
   @inline(__always) func point(_ position: Int) -> UnsafePointer<S> {
-    source + index[position] * dim
+    source + Int(index[position]) * dim
   }
 
   /// Reorders `a[lo..<hi]` so that position `k` holds the element of rank `k − lo` by `key`.
-  static func select(_ a: UnsafeMutablePointer<Int>, _ lo: Int, _ hi: Int, _ k: Int, key: (Int) -> Double) {
+  static func select(_ a: UnsafeMutablePointer<Int32>, _ lo: Int, _ hi: Int, _ k: Int, key: (Int) -> Double) {
     var lo = lo, hi = hi - 1
     while lo < hi {
-      let pivot = key(a[(lo + hi) / 2])
+      let pivot = key(Int(a[(lo + hi) / 2]))
       var i = lo, j = hi
       while i <= j {
-        while key(a[i]) < pivot { i += 1 }
-        while key(a[j]) > pivot { j -= 1 }
+        while key(Int(a[i])) < pivot { i += 1 }
+        while key(Int(a[j])) > pivot { j -= 1 }
         if i <= j { (a[i], a[j]) = (a[j], a[i]); i += 1; j -= 1 }
       }
       if k <= j { hi = j } else if k >= i { lo = i } else { return }
@@ -162,17 +166,37 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
       let q = point(position)
       for k in 0..<width { out[k] = Double(q[k]) }
     } else {
-      let q = keys + index[position] * width
+      let q = keys + Int(index[position]) * width
       for k in 0..<width { out[k] = Double(q[k]) * keyScale }
     }
   }
 
   /// Squared key distance from the key `q` (`width` values, from `loadKey`) to the box of `node`.
   @inline(__always) func boxDistanceSquared(_ node: Int, key q: UnsafePointer<Double>) -> Double {
+    let at = node * width
+    return vectorLeaves
+      ? KDTree.gapSquared(q, q, 1, lower + at, upper + at, 1, width: width)
+      : KDTree.gapSquared(q, q, 1, lowerKeys + at, upperKeys + at, keyScale, width: width)
+  }
+
+  /// Squared key distance between the boxes of nodes `a` and `b`.
+  @inline(__always) func boxGapSquared(_ a: Int, _ b: Int) -> Double {
+    let la = a * width, lb = b * width
+    return vectorLeaves
+      ? KDTree.gapSquared(lower + la, upper + la, 1, lower + lb, upper + lb, 1, width: width)
+      : KDTree.gapSquared(lowerKeys + la, upperKeys + la, keyScale, lowerKeys + lb, upperKeys + lb, keyScale,
+                          width: width)
+  }
+
+  /// Squared gap between the box `la...ua` times `sa` and the box `lb...ub` times `sb` (`width`
+  /// coordinates each; the scales are powers of two), summed in coordinate order.
+  @inline(__always) private static func gapSquared<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(
+    _ la: UnsafePointer<A>, _ ua: UnsafePointer<A>, _ sa: Double,
+    _ lb: UnsafePointer<B>, _ ub: UnsafePointer<B>, _ sb: Double, width: Int
+  ) -> Double {
     var sum = 0.0
-    let lo = lower + node * width, hi = upper + node * width
     for k in 0..<width {
-      let gap = Swift.max(lo[k] - q[k], q[k] - hi[k], 0)
+      let gap = Swift.max(Double(lb[k]) * sb - Double(ua[k]) * sa, Double(la[k]) * sa - Double(ub[k]) * sb, 0)
       sum += gap * gap
     }
     return sum

@@ -220,7 +220,7 @@ static PyMethodDef core_methods[] = {
      "hdbscan_condense(mst, min_cluster_size) -> (linkage, (parent, child, lambda_val, child_size)); mst sorted by weight."},
     {"hdbscan_select", (PyCFunction)(void (*)(void))ll_py_hdbscan_select, METH_VARARGS | METH_KEYWORDS,
      "hdbscan_select(parent, child, lambda_val, child_size, n_points, eom, epsilon, max_cluster_size, "
-     "allow_single_cluster) -> (labels, probabilities, outlier_scores, persistence, selected)."},
+     "allow_single_cluster, n_threads=None) -> (labels, probabilities, outlier_scores, persistence, selected)."},
     {"lanczos_operator", (PyCFunction)(void (*)(void))ll_py_lanczos_operator, METH_VARARGS | METH_KEYWORDS,
      "lanczos_operator(operator, n, k, which, tol, max_restarts, ncv, seed, v0=None, deflate=None)"
      " -> (values, vectors, residuals, info); operator(x) called with the GIL held between Swift steps."},

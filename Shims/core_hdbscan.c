@@ -64,15 +64,17 @@ PyObject *ll_py_hdbscan_condense(PyObject *self, PyObject *args, PyObject *kwarg
 
 PyObject *ll_py_hdbscan_select(PyObject *self, PyObject *args, PyObject *kwargs) {
   static char *keywords[] = {"parent", "child", "lambda_val", "child_size", "n_points", "eom", "epsilon",
-                             "max_cluster_size", "allow_single_cluster", NULL};
-  PyObject *p_obj, *c_obj, *l_obj, *s_obj;
+                             "max_cluster_size", "allow_single_cluster", "n_threads", NULL};
+  PyObject *p_obj, *c_obj, *l_obj, *s_obj, *threads_obj = NULL;
   long long n_points;
   int eom;
   ll_hdbscan_select_options o;
   ll_hdbscan_select_options_init(&o);
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOLpdLp", keywords, &p_obj, &c_obj, &l_obj, &s_obj, &n_points,
-                                   &eom, &o.epsilon, &o.max_cluster_size, &o.allow_single_cluster))
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOLpdLp|O", keywords, &p_obj, &c_obj, &l_obj, &s_obj,
+                                   &n_points, &eom, &o.epsilon, &o.max_cluster_size, &o.allow_single_cluster,
+                                   &threads_obj))
     return NULL;
+  if (ll_parse_threads(threads_obj, &o.n_threads) < 0) return NULL;
   o.selection = eom ? LL_HDBSCAN_EOM : LL_HDBSCAN_LEAF;
   PyArrayObject *parent = ll_array(p_obj, "parent", NPY_INT64, 1, 1);
   PyArrayObject *child = parent ? ll_array(c_obj, "child", NPY_INT64, 1, 1) : NULL;

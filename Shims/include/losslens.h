@@ -240,6 +240,7 @@ typedef struct ll_hdbscan_select_options {
   double epsilon;                  /**< cluster_selection_epsilon >= 0; default 0 */
   int64_t max_cluster_size;        /**< 0 (default): none */
   int32_t allow_single_cluster;    /**< 0/1; default 0 */
+  int32_t n_threads;               /**< default 0 */
 } ll_hdbscan_select_options;
 void ll_hdbscan_select_options_init(ll_hdbscan_select_options *options);
 

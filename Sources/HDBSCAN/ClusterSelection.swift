@@ -1,3 +1,5 @@
+import LossLensCore
+
 /// How flat clusters are read off the condensed tree.
 public struct SelectionOptions: Sendable {
   /// `true`: excess of mass (HDBSCAN [excess of mass]; Campello et al. 2013, eq. (3)–(4)); `false`: the leaves.
@@ -48,22 +50,40 @@ extension CondensedTree {
     return stability
   }
 
-  /// Largest λ among the rows of each cluster (its direct children), indexed by `id − n`.
+  /// Largest λ among the rows of each cluster (its direct children), indexed by `id − n`: a
+  /// maximum per part of the rows on each of `threads` threads, then over the parts.
   ///
-  /// - Complexity: O(rows).
-  public func directDeaths() -> [Double] {
-    let n = pointCount
-    var deaths = [Double](repeating: 0, count: clusterCount)
-    for row in 0..<count { deaths[parent[row] - n] = Swift.max(deaths[parent[row] - n], lambda[row]) }
+  /// - Complexity: O(rows) work; O(threads · clusters) scratch.
+  public func directDeaths(threads: Int = 1) -> [Double] {
+    let n = pointCount, clusters = clusterCount
+    let parts = Swift.max(1, Swift.min(threads, count / 100_000))
+    let partial = UnsafeMutablePointer<Double>.allocate(capacity: parts * clusters)
+    defer { partial.deallocate() }
+    partial.initialize(repeating: 0, count: parts * clusters)
+    parent.withUnsafeBufferPointer { parent in
+      lambda.withUnsafeBufferPointer { lambda in
+        parallelFor(parts, threads: parts) { range in
+          for part in range {
+            let deaths = partial + part * clusters
+            for row in (count * part / parts)..<(count * (part + 1) / parts) {
+              deaths[parent[row] - n] = Swift.max(deaths[parent[row] - n], lambda[row])
+            }
+          }
+        }
+      }
+    }
+    var deaths = [Double](repeating: 0, count: clusters)
+    for part in 0..<parts { for c in 0..<clusters { deaths[c] = Swift.max(deaths[c], partial[part * clusters + c]) } }
     return deaths
   }
 
   /// Selects flat clusters, labels points and scores membership and persistence exactly as the
   /// `hdbscan` package's `get_clusters` does (EOM with its single-precision subtree sums, leaf,
-  /// epsilon search, `max_cluster_size`, `allow_single_cluster`).
+  /// epsilon search, `max_cluster_size`, `allow_single_cluster`). The points are labelled on
+  /// `threads` threads; each point must be the child of one row at most, as in every condensed tree.
   ///
   /// - Complexity: O(rows + clusters · depth).
-  public func flatClustering(_ options: SelectionOptions) -> FlatClustering {
+  public func flatClustering(_ options: SelectionOptions, threads: Int = 1) -> FlatClustering {
     let n = pointCount
     guard count > 0 else {
       return FlatClustering(labels: [Int](repeating: -1, count: n), probabilities: [Double](repeating: 0, count: n),
@@ -157,24 +177,30 @@ extension CondensedTree {
       else if parentOf[c] >= 0 { owner[c] = owner[parentOf[c]] }
     }
     let singleRoot = selected == [0] && options.allowSingleCluster
-    let deaths = directDeaths()
+    let deaths = directDeaths(threads: threads)
     let rootMaxLambda = deaths[0]
     var labels = [Int](repeating: -1, count: n)
     var probabilities = [Double](repeating: 0, count: n)
-    for row in 0..<count where child[row] < n {
-      let point = child[row], o = owner[parent[row] - n]
-      guard o >= 0 else { continue }
-      if o == 0 {
-        guard singleRoot else { continue }
-        let threshold = options.epsilon != 0 ? 1 / options.epsilon : rootMaxLambda
-        guard lambda[row] >= threshold else { continue }
-      }
-      labels[point] = labelOf[o]
-      let death = deaths[o]
-      if death == 0 || !lambda[row].isFinite {
-        probabilities[point] = 1
-      } else {
-        probabilities[point] = Swift.min(lambda[row], death) / death
+    labels.withUnsafeMutableBufferPointer { labels in
+      probabilities.withUnsafeMutableBufferPointer { probabilities in
+        parallelFor(count, grain: 65536, threads: threads) { rows in
+          for row in rows where child[row] < n {
+            let point = child[row], o = owner[parent[row] - n]
+            guard o >= 0 else { continue }
+            if o == 0 {
+              guard singleRoot else { continue }
+              let threshold = options.epsilon != 0 ? 1 / options.epsilon : rootMaxLambda
+              guard lambda[row] >= threshold else { continue }
+            }
+            labels[point] = labelOf[o]
+            let death = deaths[o]
+            if death == 0 || !lambda[row].isFinite {
+              probabilities[point] = 1
+            } else {
+              probabilities[point] = Swift.min(lambda[row], death) / death
+            }
+          }
+        }
       }
     }
     let maxLambda = lambda.max() ?? 0

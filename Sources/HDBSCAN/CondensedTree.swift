@@ -34,6 +34,12 @@ public struct CondensedTree: Sendable {
     lambda.reserveCapacity(capacity); childSize.reserveCapacity(capacity)
   }
 
+  /// A tree over `pointCount` points from its columns, rows in the order `condense` emits them.
+  public init(pointCount: Int, parent: [Int], child: [Int], lambda: [Double], childSize: [Int]) {
+    self.pointCount = pointCount
+    self.parent = parent; self.child = child; self.lambda = lambda; self.childSize = childSize
+  }
+
   /// Appends one row (used to rebuild a tree handed in by a caller).
   public mutating func append(parent p: Int, child c: Int, lambda value: Double, childSize size: Int) {
     parent.append(p); child.append(c); lambda.append(value); childSize.append(size)
@@ -50,16 +56,28 @@ public struct CondensedTree: Sendable {
   /// Condenses `linkage` with `minClusterSize ≥ 1`.
   ///
   /// - Complexity: O(n).
-  public init(linkage: SingleLinkage, minClusterSize: Int) {
+  public init<D: Dendrogram>(linkage: D, minClusterSize: Int) {
     let n = linkage.pointCount
-    pointCount = n
-    parent = []; child = []; lambda = []; childSize = []
-    let rows = CondensedTree.rowBound(pointCount: n, minClusterSize: minClusterSize)
-    parent.reserveCapacity(rows); child.reserveCapacity(rows)
-    lambda.reserveCapacity(rows); childSize.reserveCapacity(rows)
+    self.init(pointCount: n, capacity: CondensedTree.rowBound(pointCount: n, minClusterSize: minClusterSize))
+    var parent = self.parent, child = self.child, lambda = self.lambda, childSize = self.childSize
+    CondensedTree.condense(linkage, minClusterSize: minClusterSize) { p, c, value, size in
+      parent.append(p); child.append(c); lambda.append(value); childSize.append(size)
+    }
+    self.parent = parent; self.child = child; self.lambda = lambda; self.childSize = childSize
+  }
+
+  /// Condenses `linkage` with `minClusterSize ≥ 1`, handing each row to `row(parent, child, λ,
+  /// childSize)` in order (at most `rowBound` of them).
+  ///
+  /// - Complexity: O(n); 4 bytes per dendrogram node and 4 per point of scratch.
+  @inline(__always)
+  public static func condense<D: Dendrogram>(
+    _ linkage: D, minClusterSize: Int, row emit: (_ parent: Int, _ child: Int, _ lambda: Double, _ childSize: Int) -> Void
+  ) {
+    let n = linkage.pointCount
     guard n > 1 else { return }
     let root = 2 * n - 2
-    func sizeOf(_ node: Int) -> Int { node < n ? 1 : linkage.size[node - n] }
+    func sizeOf(_ node: Int) -> Int { node < n ? 1 : linkage.size(node - n) }
     // Cluster ids of the dendrogram nodes and the breadth-first queue, in 32 bits (n < 2³¹).
     var relabel = [Int32](repeating: 0, count: root + 1)
     relabel[root] = Int32(n)
@@ -77,10 +95,10 @@ public struct CondensedTree: Sendable {
         let node = subtree[at]
         at += 1
         if node < n {
-          parent.append(cluster); child.append(node); lambda.append(value); childSize.append(1)
+          emit(cluster, node, value, 1)
         } else {
-          subtree.append(linkage.left[node - n])
-          subtree.append(linkage.right[node - n])
+          subtree.append(linkage.left(node - n))
+          subtree.append(linkage.right(node - n))
         }
       }
     }
@@ -88,17 +106,17 @@ public struct CondensedTree: Sendable {
       let node = Int(queue[head])
       head += 1
       let row = node - n
-      let left = linkage.left[row], right = linkage.right[row]
-      let height = linkage.distance[row]
+      let left = linkage.left(row), right = linkage.right(row)
+      let height = linkage.distance(row)
       let value = height > 0 ? 1 / height : Double.infinity
       let leftCount = sizeOf(left), rightCount = sizeOf(right)
       let cluster = Int(relabel[node])
       let leftBig = leftCount >= minClusterSize, rightBig = rightCount >= minClusterSize
       if leftBig && rightBig {
         relabel[left] = Int32(nextLabel)
-        parent.append(cluster); child.append(nextLabel); lambda.append(value); childSize.append(leftCount)
+        emit(cluster, nextLabel, value, leftCount)
         relabel[right] = Int32(nextLabel + 1)
-        parent.append(cluster); child.append(nextLabel + 1); lambda.append(value); childSize.append(rightCount)
+        emit(cluster, nextLabel + 1, value, rightCount)
         nextLabel += 2
       } else if !leftBig && !rightBig {
         dropSubtree(left, from: cluster, at: value)

@@ -119,25 +119,6 @@ public func ll_hdbscan_condense_options_init(_ options: InOut<ll_hdbscan_condens
   options?.pointee = ll_hdbscan_condense_options(min_cluster_size: 5)
 }
 
-/// The single-linkage tree of `n − 1` checked, sorted `mst` rows, written to `linkageOut`, and that
-/// tree condensed. The linkage is released on return, before the caller copies the condensed rows out.
-private func condense(
-  _ mst: UnsafePointer<Double>, pointCount n: Int, minClusterSize: Int, linkageOut: InOut<Double>
-) throws(LossLensError) -> CondensedTree {
-  guard let linkage = SingleLinkage(pointCount: n, edge: { e in (Int(mst[3 * e]), Int(mst[3 * e + 1]), mst[3 * e + 2]) })
-  else { throw .invalid("mst does not span the points") }
-  let link = try required(linkageOut, "linkage")
-  for e in 0..<(n - 1) {
-    link[4 * e] = Double(linkage.left[e]); link[4 * e + 1] = Double(linkage.right[e])
-    link[4 * e + 2] = linkage.distance[e]; link[4 * e + 3] = Double(linkage.size[e])
-  }
-  let condensed = CondensedTree(linkage: linkage, minClusterSize: minClusterSize)
-  guard condensed.count <= CondensedTree.rowBound(pointCount: n, minClusterSize: minClusterSize) else {
-    throw LossLensError(.numericalFailure, "the condensed tree outgrew its bound")
-  }
-  return condensed
-}
-
 @_cdecl("ll_hdbscan_condense_f64")
 public func ll_hdbscan_condense_f64(
   _ mstIn: In<Double>, _ nPoints: Int64, _ options: In<ll_hdbscan_condense_options>, _ linkageOut: InOut<Double>,
@@ -160,22 +141,33 @@ public func ll_hdbscan_condense_f64(
       guard w >= previous else { throw .invalid("mst rows must be sorted by weight (row \(e) is lighter than row \(e - 1))") }
       previous = w
     }
-    let condensed = try condense(mst, pointCount: n, minClusterSize: minClusterSize, linkageOut: linkageOut)
-    releaseFreedMemory()   // the linkage's pages, before the condensed rows are written
+    let capacity = CondensedTree.rowBound(pointCount: n, minClusterSize: minClusterSize)
+    let link = try required(linkageOut, "linkage")
     let parent = try required(parentOut, "parent"), child = try required(childOut, "child")
     let lambda = try required(lambdaOut, "lambda_val"), size = try required(sizeOut, "child_size")
-    for r in 0..<condensed.count {
-      parent[r] = Int64(condensed.parent[r]); child[r] = Int64(condensed.child[r])
-      lambda[r] = condensed.lambda[r]; size[r] = Int64(condensed.childSize[r])
+    // The dendrogram goes straight to the caller's linkage, and is condensed from there.
+    let spans = SingleLinkage.merge(pointCount: n, edge: { e in (Int(mst[3 * e]), Int(mst[3 * e + 1]), mst[3 * e + 2]) }) {
+      row, left, right, height, count in
+      link[4 * row] = Double(left); link[4 * row + 1] = Double(right)
+      link[4 * row + 2] = height; link[4 * row + 3] = Double(count)
     }
-    try required(condensedRows, "condensed_rows").pointee = Int64(condensed.count)
+    guard spans else { throw .invalid("mst does not span the points") }
+    var rows = 0
+    CondensedTree.condense(LinkageRows(link, pointCount: n), minClusterSize: minClusterSize) { p, c, value, count in
+      guard rows < capacity else { rows += 1; return }
+      parent[rows] = Int64(p); child[rows] = Int64(c); lambda[rows] = value; size[rows] = Int64(count)
+      rows += 1
+    }
+    releaseFreedMemory()   // the merge's and the walk's scratch, before the caller's next stage
+    guard rows <= capacity else { throw LossLensError(.numericalFailure, "the condensed tree outgrew its bound") }
+    try required(condensedRows, "condensed_rows").pointee = Int64(rows)
   }
 }
 
 @_cdecl("ll_hdbscan_select_options_init")
 public func ll_hdbscan_select_options_init(_ options: InOut<ll_hdbscan_select_options>) {
   options?.pointee = ll_hdbscan_select_options(
-    selection: LL_HDBSCAN_EOM, epsilon: 0, max_cluster_size: 0, allow_single_cluster: 0)
+    selection: LL_HDBSCAN_EOM, epsilon: 0, max_cluster_size: 0, allow_single_cluster: 0, n_threads: 0)
 }
 
 /// A caller's condensed-tree columns.
@@ -184,19 +176,50 @@ private struct CondensedRows {
   let size: UnsafePointer<Int64>, count: Int
 }
 
-/// The flat clustering and GLOSH scores of the checked `rows` over `n` points. The tree rebuilt from
-/// the rows is released on return, before the caller writes its outputs.
+/// The flat clustering and GLOSH scores of the `rows` over `n` points, checked and read on
+/// `threads` threads. The tree rebuilt from the rows is released on return, before the caller
+/// writes its outputs.
 private func select(
-  _ rows: CondensedRows, pointCount n: Int, _ options: SelectionOptions
+  _ rows: CondensedRows, pointCount n: Int, _ options: SelectionOptions, threads: Int
 ) throws(LossLensError) -> (FlatClustering, [Double]) {
-  var tree = CondensedTree(pointCount: n, capacity: rows.count)
-  for r in 0..<rows.count {
-    let p = Int(rows.parent[r]), c = Int(rows.child[r]), size = rows.size[r]
-    guard p >= n, p < 2 * n, c >= 0, c < 2 * n, c < n || c > p, (c >= n) == (size > 1),
-          size >= 1 else { throw .invalid("condensed tree row \(r) is malformed") }
-    tree.append(parent: p, child: c, lambda: rows.lambda[r], childSize: Int(size))
+  let count = rows.count
+  // The first malformed row of each part, then of all.
+  let parts = Swift.max(1, Swift.min(threads, count / 100_000))
+  var firstBad = [Int](repeating: count, count: parts)
+  firstBad.withUnsafeMutableBufferPointer { firstBad in
+    parallelFor(parts, threads: parts) { range in
+      for part in range {
+        for r in (count * part / parts)..<(count * (part + 1) / parts) {
+          let p = rows.parent[r], c = rows.child[r], size = rows.size[r], n = Int64(n)
+          guard p >= n, p < 2 * n, c >= 0, c < 2 * n, c < n || c > p, (c >= n) == (size > 1), size >= 1,
+                rows.lambda[r] >= 0 else {
+            firstBad[part] = r
+            break
+          }
+        }
+      }
+    }
   }
-  return (tree.flatClustering(options), tree.outlierScores())
+  if let r = firstBad.min(), r < count { throw .invalid("condensed tree row \(r) is malformed") }
+  // Each point falls out once at most (points are labelled and scored in parallel).
+  var seen = [UInt64](repeating: 0, count: n / 64 + 1)
+  for r in 0..<count where rows.child[r] < Int64(n) {
+    let c = Int(rows.child[r]), bit = UInt64(1) << (c % 64)
+    guard seen[c / 64] & bit == 0 else { throw .invalid("condensed tree row \(r) repeats point \(c)") }
+    seen[c / 64] |= bit
+  }
+  func column<T, U>(_ source: UnsafePointer<T>, _ convert: @escaping (T) -> U) -> [U] {
+    [U](unsafeUninitializedCapacity: count) { buffer, initialized in
+      parallelFor(count, grain: 65536, threads: threads) { range in
+        for r in range { (buffer.baseAddress! + r).initialize(to: convert(source[r])) }
+      }
+      initialized = count
+    }
+  }
+  let tree = CondensedTree(
+    pointCount: n, parent: column(rows.parent) { Int($0) }, child: column(rows.child) { Int($0) },
+    lambda: column(rows.lambda) { $0 }, childSize: column(rows.size) { Int($0) })
+  return (tree.flatClustering(options, threads: threads), tree.outlierScores(threads: threads))
 }
 
 @_cdecl("ll_hdbscan_select_f64")
@@ -207,7 +230,7 @@ public func ll_hdbscan_select_f64(
   _ selectedOut: InOut<Int64>, _ clusterCount: InOut<Int64>, _ err: InOut<CChar>, _ errLength: Int64
 ) -> Int32 {
   runExport(err, errLength) { () throws(LossLensError) in
-    let o = try readOptions(options)
+    let o = try readOptions(options), workers = threads(o.n_threads)
     let (count, n) = try matrixShape(rows, nPoints, "condensed tree")
     guard n >= 1 else { throw .invalid("n_points must be >= 1") }
     let excessOfMass: Bool
@@ -225,12 +248,15 @@ public func ll_hdbscan_select_f64(
                     count: count),
       pointCount: n,
       SelectionOptions(excessOfMass: excessOfMass, epsilon: o.epsilon, maxClusterSize: Int(o.max_cluster_size),
-                       allowSingleCluster: o.allow_single_cluster != 0))
+                       allowSingleCluster: o.allow_single_cluster != 0),
+      threads: workers)
     releaseFreedMemory()   // the rebuilt tree's pages, before the outputs are written
     let labels = try required(labelsOut, "labels"), probabilities = try required(probabilitiesOut, "probabilities")
     let outlier = try required(outlierOut, "outlier_scores")
-    for i in 0..<n {
-      labels[i] = Int64(flat.labels[i]); probabilities[i] = flat.probabilities[i]; outlier[i] = scores[i]
+    parallelFor(n, grain: 65536, threads: workers) { range in
+      for i in range {
+        labels[i] = Int64(flat.labels[i]); probabilities[i] = flat.probabilities[i]; outlier[i] = scores[i]
+      }
     }
     let persistence = try required(persistenceOut, "persistence"), selected = try required(selectedOut, "selected")
     for k in 0..<flat.selected.count {

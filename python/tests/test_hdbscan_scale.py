@@ -65,6 +65,35 @@ def test_condensing_takes_the_sorted_mst_into_buffers_sized_at_the_row_bound():
         _core.hdbscan_condense(cycle, 40)
 
 
+def test_hierarchy_of_300k_points_equals_the_package_on_one_and_two_threads():
+    # Large enough that the selection checks, labels and scores its rows in parallel parts.
+    from hdbscan._hdbscan_linkage import label
+    from hdbscan._hdbscan_tree import compute_stability, condense_tree, get_clusters, outlier_scores
+
+    X = make_blobs(300_000, n_features=2, centers=20, random_state=3)[0]
+    mst = losslens.HDBSCAN(min_cluster_size=50).fit(X).minimum_spanning_tree_
+    n = X.shape[0]
+    linkage, columns = _core.hdbscan_condense(mst, 50)
+    reference_linkage = label(mst)
+    np.testing.assert_array_equal(linkage, reference_linkage)
+    reference = condense_tree(reference_linkage, 50)
+    for name, ours in zip(("parent", "child", "lambda_val", "child_size"), columns):
+        np.testing.assert_array_equal(ours, reference[name])
+    labels, probabilities, _ = get_clusters(reference, compute_stability(reference))
+    scores = outlier_scores(reference)
+    assert labels.max() >= 10
+    for threads in (1, 2):
+        ours = _core.hdbscan_select(*columns, n, True, 0.0, 0, False, threads)
+        np.testing.assert_array_equal(ours[0], labels)
+        np.testing.assert_array_equal(ours[1], probabilities)
+        np.testing.assert_array_equal(ours[2], scores)
+    parent, child, lambda_val, child_size = (c.copy() for c in columns)
+    point_rows = np.flatnonzero(child < n)
+    child[point_rows[-1]] = child[point_rows[0]]
+    with pytest.raises(ValueError, match=f"row {point_rows[-1]} repeats point {child[point_rows[0]]}"):
+        _core.hdbscan_select(parent, child, lambda_val, child_size, n, True, 0.0, 0, False, 2)
+
+
 @pytest.mark.parametrize("n_features", [2, 8, 24])
 def test_float32_input_gives_the_float64_labels_on_well_separated_data(n_features):
     X, _ = make_blobs(6000, n_features=n_features, centers=6, cluster_std=0.6, center_box=(-30, 30),

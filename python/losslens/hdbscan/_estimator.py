@@ -224,7 +224,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         linkage, columns = _core.hdbscan_condense(mst, int(self.min_cluster_size))
         labels, probabilities, outliers, persistence, selected = _core.hdbscan_select(
             *columns, n, self.cluster_selection_method == "eom", float(self.cluster_selection_epsilon),
-            int(self.max_cluster_size or 0), bool(self.allow_single_cluster))
+            int(self.max_cluster_size or 0), bool(self.allow_single_cluster), check_n_jobs(self.n_jobs))
         self.condensed_tree_ = condensed_tree(*columns)
         del columns
         self.single_linkage_tree_ = linkage

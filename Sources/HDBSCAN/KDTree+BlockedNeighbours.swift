@@ -166,16 +166,16 @@ extension KDTree {
 /// widened to `Double` (row-major, `capacity` × dim), with their squared norms: the operands of the
 /// blocked search's gemm, filled a block at a time so that no centred copy of the data is kept.
 final class CentredRows {
-  /// Number of features and most rows held.
-  let dim: Int, capacity: Int
+  /// Number of features.
+  let dim: Int
   /// Centred rows (count × dim) and their squared norms.
   let values: UnsafeMutablePointer<Double>, norms: UnsafeMutablePointer<Double>
   /// Rows loaded.
   private(set) var count = 0
 
+  /// Buffers for at most `capacity` rows of `dim` features.
   init(capacity: Int, dim: Int) {
     self.dim = dim
-    self.capacity = capacity
     values = .allocate(capacity: Swift.max(1, capacity * dim))
     norms = .allocate(capacity: Swift.max(1, capacity))
   }

@@ -73,9 +73,13 @@ public struct SingleLinkage: Dendrogram, Sendable {
     return true
   }
 
+  /// Cluster on the source side of merge `row`.
   public func left(_ row: Int) -> Int { left[row] }
+  /// Cluster on the target side of merge `row`.
   public func right(_ row: Int) -> Int { right[row] }
+  /// Height of merge `row`.
   public func distance(_ row: Int) -> Double { distance[row] }
+  /// Points in the cluster merge `row` creates.
   public func size(_ row: Int) -> Int { size[row] }
 }
 
@@ -84,6 +88,7 @@ public struct SingleLinkage: Dendrogram, Sendable {
 public struct LinkageRows: Dendrogram {
   /// The rows (`pointCount − 1` of them).
   public let values: UnsafePointer<Double>
+  /// Number of points (`rows + 1`).
   public let pointCount: Int
 
   /// A view of the `pointCount − 1` rows at `values`.
@@ -92,9 +97,13 @@ public struct LinkageRows: Dendrogram {
     self.pointCount = pointCount
   }
 
+  /// Cluster on the source side of merge `row` (column 0).
   public func left(_ row: Int) -> Int { Int(values[4 * row]) }
+  /// Cluster on the target side of merge `row` (column 1).
   public func right(_ row: Int) -> Int { Int(values[4 * row + 1]) }
+  /// Height of merge `row` (column 2).
   public func distance(_ row: Int) -> Double { values[4 * row + 2] }
+  /// Points in the cluster merge `row` creates (column 3).
   public func size(_ row: Int) -> Int { Int(values[4 * row + 3]) }
 }
 

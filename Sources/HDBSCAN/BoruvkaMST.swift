@@ -10,7 +10,7 @@ import LossLensCore
 /// the order Prim's algorithm grown from point 0 would take them along the tree (ties to the lowest
 /// index), the orientation the references use.
 public enum BoruvkaMST {
-  /// The edges `(a, b, weight)` (original indices) of the minimum spanning tree of the points in
+  /// The edges `(a, b, weight)` (tree positions) of the minimum spanning tree of the points in
   /// `tree` with core distances `core` (by original index) and their nearest-neighbour table.
   ///
   /// The table settles most of the first round: a point's edges all weigh at least its core
@@ -28,7 +28,7 @@ public enum BoruvkaMST {
     defer { round.deallocate() }
     let n = tree.count
     var components = UnionFind(count: n)   // over tree positions
-    var edges: [(Int32, Int32, Double)] = []   // original indices
+    var edges: [(Int32, Int32, Double)] = []   // tree positions
     edges.reserveCapacity(n - 1)
     round.seed(threads: threads)
     for p in 0..<n where round.bestTo[p] >= 0 {
@@ -127,9 +127,9 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
     return EdgeOrder.less(a, b)
   }
 
-  /// The best edge found from `p`, to `t`, by original indices (n < 2³¹).
+  /// The best edge found from `p`, to `t`, by tree positions (n < 2³¹).
   func edge(_ p: Int, _ t: Int) -> (Int32, Int32, Double) {
-    (tree.index[p], tree.index[t], bestWeight[p])
+    (Int32(truncatingIfNeeded: p), Int32(truncatingIfNeeded: t), bestWeight[p])
   }
 
   /// First round from the table alone: `bestTo[p]` is the first table neighbour (in edge order) of

@@ -59,10 +59,11 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
   public static var projectionThreshold: Int { 16 }
 
   /// Builds the tree over `n < 2³¹` points with leaves of at most `leafSize` points, splitting the
-  /// widest key dimension at its median.
+  /// widest key dimension at its median; the subtrees below the top levels are built on `threads`
+  /// threads (the same tree whatever the count).
   ///
   /// - Complexity: O(n log n · width + n · dim · width).
-  public init(_ x: UnsafePointer<S>, count n: Int, dim d: Int, leafSize: Int = 24) {
+  public init(_ x: UnsafePointer<S>, count n: Int, dim d: Int, leafSize: Int = 24, threads: Int = 1) {
     count = n
     dim = d
     source = x
@@ -91,45 +92,48 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
     keys = keyStore
     keyScale = scale
     slack = margin
-    // Key coordinate `i` of the row-major keys by original index (a fraction of `scale` when projected).
-    @inline(__always) func key(_ i: Int) -> Double { projected ? Double(keyStore[i]) : Double(x[i]) }
-    var starts: [Int] = [], ends: [Int] = [], lefts: [Int] = [], rights: [Int] = []
-    var lows: [Double] = [], highs: [Double] = []
-    var stack = [(0, n, -1, false)], largestLeaf = 1
-    while let (lo, hi, parent, isRight) = stack.popLast() {
-      let node = starts.count
-      starts.append(lo); ends.append(hi); lefts.append(-1); rights.append(-1)
-      if parent >= 0 { if isRight { rights[parent] = node } else { lefts[parent] = node } }
-      var widest = 0, spread = -1.0
-      for k in 0..<w {
-        var a = Double.infinity, b = -Double.infinity
-        for t in lo..<hi { let v = key(Int(index[t]) * w + k); a = Swift.min(a, v); b = Swift.max(b, v) }
-        lows.append(a); highs.append(b)
-        if b - a > spread { spread = b - a; widest = k }
-      }
-      guard hi - lo > leafSize, spread > 0 else { largestLeaf = Swift.max(largestLeaf, hi - lo); continue }
-      let mid = (lo + hi) / 2
-      KDTree.select(index, lo, hi, mid) { key($0 * w + widest) }
-      stack.append((mid, hi, node, true))
-      stack.append((lo, mid, node, false))
+    let order = index, projectedKeys: UnsafePointer<Float>? = projected ? UnsafePointer(keyStore) : nil
+    // The top of the tree on this thread, down to nodes of at most `taskSize` points; those
+    // subtrees on `threads` threads (each orders its own range of `index`), then spliced in.
+    let taskSize = threads > 1 ? n / (2 * threads) + 1 : 0
+    var top = KDNodes()
+    top.grow(order, 0, n, width: w, leafSize: leafSize, deferAtMost: taskSize, points: x, keys: projectedKeys)
+    var subtrees = top.deferred.map { node in
+      var nodes = KDNodes()
+      nodes.reserve(points: top.end[node] - top.start[node], width: w, leafSize: leafSize)
+      return nodes
     }
+    subtrees.withUnsafeMutableBufferPointer { subtrees in
+      parallelFor(top.deferred.count, threads: threads) { range in
+        for task in range {
+          let node = top.deferred[task]
+          subtrees[task].grow(order, top.start[node], top.end[node], width: w, leafSize: leafSize, deferAtMost: 0,
+                              points: x, keys: projectedKeys)
+        }
+      }
+    }
+    let nodes = top.splicing(subtrees, width: w)
     let byColumn = d <= KDTree.projectionThreshold
     columns = .allocate(capacity: byColumn ? n * d + KDTree.columnPadding : 1)
     if byColumn {
-      for t in 0..<n { for k in 0..<d { columns[k * n + t] = x[Int(index[t]) * d + k] } }
+      let columns = self.columns
+      parallelFor(n, grain: 65536, threads: threads) { range in
+        for t in range { for k in 0..<d { columns[k * n + t] = x[Int(order[t]) * d + k] } }
+      }
       (columns + n * d).initialize(repeating: 0, count: KDTree.columnPadding)
     }
-    nodeCount = starts.count
-    leaves = (0..<starts.count).filter { lefts[$0] < 0 }
-    leafCapacity = largestLeaf
+    nodeCount = nodes.start.count
+    leaves = (0..<nodeCount).filter { nodes.left[$0] < 0 }
+    leafCapacity = nodes.largestLeaf
     func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
       let p = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(1, a.count))
       for i in 0..<a.count { p[i] = a[i] }
       return p
     }
-    start = copy(starts); end = copy(ends); left = copy(lefts); right = copy(rights)
-    lower = copy(projected ? [] : lows); upper = copy(projected ? [] : highs)
-    lowerKeys = copy(projected ? lows.map { Float($0) } : []); upperKeys = copy(projected ? highs.map { Float($0) } : [])
+    start = copy(nodes.start); end = copy(nodes.end); left = copy(nodes.left); right = copy(nodes.right)
+    lower = copy(projected ? [] : nodes.low); upper = copy(projected ? [] : nodes.high)
+    lowerKeys = copy(projected ? nodes.low.map { Float($0) } : [])
+    upperKeys = copy(projected ? nodes.high.map { Float($0) } : [])
   }
 
   /// Releases the tree's buffers.

@@ -48,17 +48,20 @@ public enum SpanningTreeBuilder {
     }
     guard alpha > 0, alpha.isFinite else { throw .invalid("alpha must be a positive finite number (got \(alpha))") }
     guard n < Int(Int32.max) else { throw .invalid("X must have fewer than 2^31 - 1 samples (got \(n))") }
-    // The tree, the table and Borůvka's buffers are gone before the edges are put in Prim's order.
-    let edges: [(Int32, Int32, Double)]
+    // The tree, the table and Borůvka's buffers are gone before the edges are put in Prim's order;
+    // only the tree's order (4 B/point) is kept: the edges join tree positions, where points near
+    // each other in space are near each other in memory, as Prim's walk along the tree is.
+    let edges: [(Int32, Int32, Double)], original: [Int32]
     do {
-      let tree = KDTree(x, count: n, dim: dim)
+      let tree = KDTree(x, count: n, dim: dim, threads: threads)
       defer { tree.deallocate() }
       let table = dim > KDTree<S>.projectionThreshold
         ? tree.neighboursBlocked(k: minSamples, core: core, threads: threads)
         : tree.neighbours(k: minSamples, core: core, threads: threads)
       defer { table.deallocate() }
       edges = try BoruvkaMST.edges(tree, neighbours: table, core: core, alpha: alpha, threads: threads)
+      original = Array(UnsafeBufferPointer(start: tree.index, count: n))
     }
-    return PrimOrder.order(edges, pointCount: n)
+    return PrimOrder.order(edges, pointCount: n, original: original)
   }
 }

@@ -108,4 +108,39 @@ final class BoruvkaTests: XCTestCase {
       XCTAssertNotNil(SingleLinkage(pointCount: n) { (boruvka.source[$0], boruvka.target[$0], boruvka.weight[$0]) })
     }
   }
+
+  func testKDTreeBuiltOnSeveralThreadsIsTheTreeBuiltOnOne() {
+    // Subtrees below the top levels are built apart and spliced in: same nodes, order and boxes.
+    for (seed, dim, n) in [(6, 2, 5000), (7, 8, 3001), (8, 24, 2000), (9, 3, 30)] {
+      var rng = Xoshiro256(seed: UInt64(seed))
+      var x = (0..<(n * dim)).map { i in (rng.nextGaussian() + Double((i / dim) % 4) * 3).rounded() }
+      x.withUnsafeMutableBufferPointer { xb in
+        let one = KDTree(UnsafePointer(xb.baseAddress!), count: n, dim: dim, threads: 1)
+        defer { one.deallocate() }
+        for threads in [2, 3] {
+          let many = KDTree(UnsafePointer(xb.baseAddress!), count: n, dim: dim, threads: threads)
+          defer { many.deallocate() }
+          XCTAssertEqual(one.nodeCount, many.nodeCount)
+          XCTAssertEqual(one.leaves, many.leaves)
+          XCTAssertEqual(Array(UnsafeBufferPointer(start: one.index, count: n)),
+                         Array(UnsafeBufferPointer(start: many.index, count: n)))
+          for (a, b) in [(one.start, many.start), (one.end, many.end), (one.left, many.left), (one.right, many.right)] {
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: a, count: one.nodeCount)),
+                           Array(UnsafeBufferPointer(start: b, count: one.nodeCount)))
+          }
+          let boxes = one.vectorLeaves ? [(one.lower, many.lower), (one.upper, many.upper)] : []
+          for (a, b) in boxes {
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: a, count: one.nodeCount * one.width)),
+                           Array(UnsafeBufferPointer(start: b, count: one.nodeCount * one.width)))
+          }
+          if !one.vectorLeaves {
+            for (a, b) in [(one.lowerKeys, many.lowerKeys), (one.upperKeys, many.upperKeys)] {
+              XCTAssertEqual(Array(UnsafeBufferPointer(start: a, count: one.nodeCount * one.width)),
+                             Array(UnsafeBufferPointer(start: b, count: one.nodeCount * one.width)))
+            }
+          }
+        }
+      }
+    }
+  }
 }

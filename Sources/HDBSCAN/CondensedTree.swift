@@ -26,8 +26,8 @@ public struct CondensedTree: Sendable {
     return Swift.max(1, top - pointCount + 1)
   }
 
-  /// An empty tree over `pointCount` points with room for `capacity` rows, to be filled with `append`.
-  public init(pointCount: Int, capacity: Int = 0) {
+  /// An empty tree over `pointCount` points with room for `capacity` rows.
+  private init(pointCount: Int, capacity: Int) {
     self.pointCount = pointCount
     parent = []; child = []; lambda = []; childSize = []
     parent.reserveCapacity(capacity); child.reserveCapacity(capacity)
@@ -38,11 +38,6 @@ public struct CondensedTree: Sendable {
   public init(pointCount: Int, parent: [Int], child: [Int], lambda: [Double], childSize: [Int]) {
     self.pointCount = pointCount
     self.parent = parent; self.child = child; self.lambda = lambda; self.childSize = childSize
-  }
-
-  /// Appends one row (used to rebuild a tree handed in by a caller).
-  public mutating func append(parent p: Int, child c: Int, lambda value: Double, childSize size: Int) {
-    parent.append(p); child.append(c); lambda.append(value); childSize.append(size)
   }
 
   /// Most rows a tree over `n` points condensed with `minClusterSize` can have,

@@ -55,9 +55,24 @@ struct KDNodes {
       }
       guard hi - lo > leafSize, spread > 0 else { largestLeaf = Swift.max(largestLeaf, hi - lo); continue }
       let mid = (lo + hi) / 2
-      KDTree<Double>.select(order, lo, hi, mid) { key($0 * w + widest) }
+      KDNodes.select(order, lo, hi, mid) { key($0 * w + widest) }
       stack.append((mid, hi, node, true))
       stack.append((lo, mid, node, false))
+    }
+  }
+
+  /// Reorders `a[lo..<hi]` so that position `k` holds the element of rank `k − lo` by `key`.
+  private static func select(_ a: UnsafeMutablePointer<Int32>, _ lo: Int, _ hi: Int, _ k: Int, key: (Int) -> Double) {
+    var lo = lo, hi = hi - 1
+    while lo < hi {
+      let pivot = key(Int(a[(lo + hi) / 2]))
+      var i = lo, j = hi
+      while i <= j {
+        while key(Int(a[i])) < pivot { i += 1 }
+        while key(Int(a[j])) > pivot { j -= 1 }
+        if i <= j { (a[i], a[j]) = (a[j], a[i]); i += 1; j -= 1 }
+      }
+      if k <= j { hi = j } else if k >= i { lo = i } else { return }
     }
   }
 

@@ -148,21 +148,6 @@ public struct KDTree<S: LossLensReal>: @unchecked Sendable {
     source + Int(index[position]) * dim
   }
 
-  /// Reorders `a[lo..<hi]` so that position `k` holds the element of rank `k − lo` by `key`.
-  static func select(_ a: UnsafeMutablePointer<Int32>, _ lo: Int, _ hi: Int, _ k: Int, key: (Int) -> Double) {
-    var lo = lo, hi = hi - 1
-    while lo < hi {
-      let pivot = key(Int(a[(lo + hi) / 2]))
-      var i = lo, j = hi
-      while i <= j {
-        while key(Int(a[i])) < pivot { i += 1 }
-        while key(Int(a[j])) > pivot { j -= 1 }
-        if i <= j { (a[i], a[j]) = (a[j], a[i]); i += 1; j -= 1 }
-      }
-      if k <= j { hi = j } else if k >= i { lo = i } else { return }
-    }
-  }
-
   /// Writes the key of tree position `position` (its coordinates, or its projection) to `out`
   /// (`width` values), for `boxDistanceSquared(_:key:)`.
   @inline(__always) func loadKey(_ position: Int, into out: UnsafeMutablePointer<Double>) {

@@ -192,22 +192,20 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
     parallelFor(blocks.count, grain: 8, threads: threads) { range in
       var stack: [(Int, Double)] = [], within: [Int] = []
       stack.reserveCapacity(128)
-      let scratch = UnsafeMutablePointer<Double>.allocate(capacity: tree.leafCapacity)
-      let keys = UnsafeMutablePointer<Double>.allocate(capacity: (BoruvkaRound.searchBlock + 1) * tree.width)
-      defer { scratch.deallocate(); keys.deallocate() }
+      let buffers = BlockSearchBuffers(tree)
       for i in range {
         within.removeAll(keepingCapacity: true)
         within.append(blocks[i])
         while let node = within.popLast() {
           let c = nodeComponent[node]
           if c >= 0 {
-            searchFrom(block: node, component: c, stack: &stack, scratch: scratch, keys: keys)
+            searchFrom(block: node, component: c, stack: &stack, buffers: buffers)
           } else if tree.left[node] >= 0 {
             within.append(tree.right[node])
             within.append(tree.left[node])
           } else {
             for p in tree.start[node]..<tree.end[node] {
-              searchFrom(point: p, stack: &stack, scratch: scratch, key: keys)
+              searchFrom(point: p, stack: &stack, buffers: buffers)
             }
           }
         }
@@ -230,13 +228,13 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
   /// points of `leaf`, considering only edges of weight at most `limit`.
   @inline(__always) private func scan(
     leaf: Int, from p: Int, _ c: Int, _ ci: Double, _ bw: inout Double, _ bj: inout Int, limit: Double,
-    scratch: UnsafeMutablePointer<Double>
+    buffers: BlockSearchBuffers<S>
   ) {
-    let s = tree.start[leaf], e = tree.end[leaf], q = tree.point(p)
+    let s = tree.start[leaf], e = tree.end[leaf]
     var limit = Swift.min(limit, bw), limit2 = reach(limit)
-    if tree.vectorLeaves { tree.distancesSquared(s, e, q, into: scratch) }
+    buffers.measure(tree.point(p), toLeaf: leaf)
     for t in s..<e where Int(componentAt[t]) != c && coreAt[t] <= limit {
-      let d2 = tree.vectorLeaves ? scratch[t - s] : tree.distanceSquared(t, q, limit2: limit2)
+      let d2 = buffers.distances[t - s]
       guard d2 <= limit2 else { continue }
       let w = weight(ci, coreAt[t], d2)
       if precedes(w, p, t, bw, bj) {
@@ -251,10 +249,11 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
   }
 
   /// Improves `bestTo[p]` to the lightest edge from `p` leaving its component, unless that edge
-  /// is heavier than a known edge leaving the component. `key` is scratch for the point's key.
+  /// is heavier than a known edge leaving the component.
   @inline(__always) private func searchFrom(
-    point p: Int, stack: inout [(Int, Double)], scratch: UnsafeMutablePointer<Double>, key: UnsafeMutablePointer<Double>
+    point p: Int, stack: inout [(Int, Double)], buffers: BlockSearchBuffers<S>
   ) {
+    let key = buffers.key
     let c = Int(componentAt[p]), ci = coreAt[p]
     var bw = bestWeight[p], bj = Int(bestTo[p])
     if ci > componentBound[c] { return }
@@ -267,7 +266,7 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
       if Swift.max(ci, nodeMinCore[node], scaledLowerBound(box)) > limit { continue }
       let l = tree.left[node]
       if l < 0 {
-        scan(leaf: node, from: p, c, ci, &bw, &bj, limit: limit, scratch: scratch)
+        scan(leaf: node, from: p, c, ci, &bw, &bj, limit: limit, buffers: buffers)
         limit = Swift.min(limit, bw)
       } else {
         let r = tree.right[node]
@@ -283,17 +282,16 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
 
   /// The searches from every point of the node `block`, all in component `c`, in one traversal
   /// pruned by the gap between boxes; each reached leaf is scanned for the points whose own bound
-  /// allows it. `keys` holds `searchBlock + 1` keys: the block's points' keys are loaded once when
-  /// it has at most `searchBlock` points, else each when needed into the last one.
+  /// allows it. The block's points' keys are loaded once, and their gaps to a reached leaf's box
+  /// measured together, when it has at most `searchBlock` points; else each point's when needed.
   @inline(__always) private func searchFrom(
-    block: Int, component c: Int, stack: inout [(Int, Double)], scratch: UnsafeMutablePointer<Double>,
-    keys: UnsafeMutablePointer<Double>
+    block: Int, component c: Int, stack: inout [(Int, Double)], buffers: BlockSearchBuffers<S>
   ) {
     let first = tree.start[block], end = tree.end[block], blockCore = nodeMinCore[block]
     var limit = componentBound[c]
     if blockCore > limit { return }
-    let width = tree.width, cached = end - first <= BoruvkaRound.searchBlock
-    if cached { for p in first..<end { tree.loadKey(p, into: keys + (p - first) * width) } }
+    let cached = end - first <= BoruvkaRound.searchBlock
+    if cached { buffers.loadBlock(first, end) }
     stack.removeAll(keepingCapacity: true)
     stack.append((0, 0))
     while let (node, gap) = stack.popLast() {
@@ -301,16 +299,21 @@ final class BoruvkaRound<S: LossLensReal>: @unchecked Sendable {
       if Swift.max(blockCore, nodeMinCore[node], scaledLowerBound(gap)) > limit { continue }
       let l = tree.left[node]
       if l < 0 {
+        if cached { buffers.measureGaps(to: node) }
         for p in first..<end {
           let ci = coreAt[p]
           var bw = bestWeight[p], bj = Int(bestTo[p])
           let own = Swift.min(limit, bw)
           if ci > own { continue }
-          let key = cached ? keys + (p - first) * width : keys + BoruvkaRound.searchBlock * width
-          if !cached { tree.loadKey(p, into: key) }
-          let box = tree.boxDistanceSquared(node, key: key)
+          let box: Double
+          if cached {
+            box = buffers.gaps[p - first]
+          } else {
+            tree.loadKey(p, into: buffers.key)
+            box = tree.boxDistanceSquared(node, key: buffers.key)
+          }
           if Swift.max(nodeMinCore[node], scaledLowerBound(box)) > own { continue }
-          scan(leaf: node, from: p, c, ci, &bw, &bj, limit: limit, scratch: scratch)
+          scan(leaf: node, from: p, c, ci, &bw, &bj, limit: limit, buffers: buffers)
           bestWeight[p] = bw
           bestTo[p] = Int32(truncatingIfNeeded: bj)
           if bj >= 0 { limit = Swift.min(limit, bw) }

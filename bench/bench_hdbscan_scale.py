@@ -1,8 +1,9 @@
 """HDBSCAN at 10⁶–10⁷ points (issue 21): time and peak memory beyond the input, float32 input,
 losslens vs fast_hdbscan and the `hdbscan` package, and the Dask sample route vs the exact fit.
 
-Each fit runs alone in a forked child process (its peak resident memory is measured there, beyond
-the input, from /proc/self/status), capped at 10 minutes. The default run takes the 10⁶ × 2 case
+Each fit runs alone in a child process (its peak resident memory is measured there, beyond the
+input, from /proc/self/status), capped at 10 minutes. The child is spawned, not forked: a forked
+child's 10⁶ × 32 fit ran past the cap twice where a spawned one took 246 s (docs/hdbscan.md). The default run takes the 10⁶ × 2 case
 only (17 minutes on a loaded 2-core machine); LOSSLENS_BENCH_HDBSCAN=full adds 10⁶ × 8, 10⁶ × 32
 and 10⁷ × 2 (an hour or more there). LOSSLENS_BENCH_HDBSCAN=1000000x8,1000000x2 runs those cases,
 and LOSSLENS_BENCH_HDBSCAN_SIDES=float32,fast_hdbscan only the sides whose names contain one of
@@ -85,7 +86,7 @@ def _child(fit, n, d, conn):
 def run_capped(fit, n, d):
     """(seconds, peak bytes beyond the input, labels), or None past the cap."""
     parent, child = mp.Pipe(duplex=False)
-    process = mp.get_context("fork").Process(target=_child, args=(fit, n, d, child))
+    process = mp.get_context("spawn").Process(target=_child, args=(fit, n, d, child))
     process.start()
     result = parent.recv() if parent.poll(CAP_SECONDS) else None
     process.kill()
